@@ -1,0 +1,23 @@
+"""Pure parsers: bytes of a document in, a :class:`~parsers.model.Report` out.
+
+Nothing in this package touches the network, the disk, the clock or a database, so every
+parser is testable on a fixture file alone.  Converting DOC/WPS with LibreOffice and running
+OCR need processes and files: ``archive.convert`` does that and hands the result back here.
+"""
+
+from __future__ import annotations
+
+from parsers.formats import UnsupportedFormat, read_document, sniff_format
+from parsers.model import Document, Report, Status
+from parsers.report import parse_report
+
+__all__ = ["Document", "Report", "Status", "UnsupportedFormat", "parse", "parse_report", "read_document", "sniff_format"]
+
+
+def parse(data: bytes, *, filename: str | None = None, content_type: str | None = None, url: str | None = None) -> Report:
+    """Parse one document.  Never raises for bad input: the report's status says what went wrong."""
+    try:
+        document = read_document(data, filename=filename, content_type=content_type)
+    except UnsupportedFormat as exc:
+        return Report(status=Status.ERROR, status_detail=str(exc))
+    return parse_report(document, url=url, filename=filename)
