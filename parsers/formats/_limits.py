@@ -1,0 +1,69 @@
+"""Defences shared by the readers of zipped XML formats (DOCX, XLSX, OFD) against hostile files.
+
+A zip bomb declares small sizes and inflates to gigabytes, and an XML file can define entities that
+expand exponentially.  Members are therefore read through a hard byte cap (the declared size is not
+trusted), and XML is parsed with entity resolution, DTD loading, network access and huge-tree
+support all off.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+from lxml import etree
+
+#: Largest uncompressed size of one XML member read (a 20-page report's document.xml is < 1 MB).
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+#: Largest uncompressed size of all members read from one file.
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+#: Most members of one archive (a DOCX has ~15, an OFD a few per page).
+MAX_MEMBERS = 20_000
+
+
+class LimitExceeded(ValueError):
+    """The file is larger, deeper or more numerous than any real report; reading it was stopped."""
+
+
+class BoundedZip:
+    """A zip archive whose members are read through byte caps."""
+
+    def __init__(self, data: bytes) -> None:
+        try:
+            self.archive = zipfile.ZipFile(BytesIO(data))
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise ValueError(f"not a readable zip container: {exc}") from exc
+        infos = self.archive.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise LimitExceeded(f"{len(infos)} members in the zip container (limit {MAX_MEMBERS})")
+        self.names = {info.filename for info in infos}
+        self.total_read = 0
+
+    def read(self, name: str) -> bytes:
+        try:
+            with self.archive.open(name) as member:
+                content = member.read(MAX_MEMBER_BYTES + 1)
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+            raise ValueError(f"corrupt zip member {name}: {exc}") from exc
+        if len(content) > MAX_MEMBER_BYTES:
+            raise LimitExceeded(f"{name} inflates to more than {MAX_MEMBER_BYTES // 2**20} MB (zip bomb?)")
+        self.total_read += len(content)
+        if self.total_read > MAX_TOTAL_BYTES:
+            raise LimitExceeded(f"members inflate to more than {MAX_TOTAL_BYTES // 2**20} MB in total (zip bomb?)")
+        return content
+
+    def read_xml(self, name: str) -> etree._Element:
+        return parse_xml(self.read(name), name)
+
+
+def parse_xml(content: bytes, name: str = "XML") -> etree._Element:
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, remove_comments=True
+    )
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"{name} is not well-formed XML: {exc}") from exc
+    if root is None:
+        raise ValueError(f"{name} is empty")
+    return root
