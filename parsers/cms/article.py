@@ -1,0 +1,116 @@
+"""Read a detail page: its title, body text and attachment links (every CMS; selectors per archetype)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from parsers.cms.base import DOCUMENT_EXTENSIONS, Link, anchors, clean, is_document_url, meta_tags, parse_html
+from parsers.cms.classify import Verdict, classify_page
+
+#: Body containers, most specific first: TRS editors, Hanweb ``#zoom``, gov.cn, VSB, common wrappers.
+BODY_SELECTORS = (
+    ".TRS_Editor",
+    ".trs_editor_view",
+    ".TRS_UEDITOR",
+    "#UCAP-CONTENT",
+    "#zoom",
+    "#vsb_content",
+    ".v_news_content",
+    ".hbgov-article-content",
+    ".pages_content",
+    ".article-content",
+    ".article-body",
+    ".con_text",
+    "#content",
+    ".content",
+    "article",
+)
+_ATTACHMENT_WORDS = re.compile(r"附件|下载|pdf|doc|wps|xls|ofd", re.IGNORECASE)
+_DOWNLOAD_PATH = re.compile(r"/(download|attachment|attach|upload|uploadfile|files?)(/|\?|$)|[?&]fileName=", re.I)
+_TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—]+\s*[^_|｜\-—]{2,40}$")
+
+
+@dataclass
+class Article:
+    title: str
+    text: str
+    attachments: list[Link] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    verdict: Verdict | None = None
+
+
+def document_type(url: str, text: str = "", content_type: str = "", disposition: str = "") -> str | None:
+    """File type of a linked document (``pdf``, ``docx`` …) from the Content-Disposition file name,
+    the URL, the link text or the Content-Type, in that order; ``None`` when nothing says "document"."""
+    candidates = []
+    match = re.search(r"filename\*?=(?:UTF-8''|\"?)([^\";]+)", disposition or "", re.IGNORECASE)
+    if match:
+        candidates.append(unquote(match.group(1)))
+    candidates.append(urlsplit(url).path)
+    candidates.extend(unquote(v) for v in re.findall(r"=([^&]+)", urlsplit(url).query))
+    candidates.append(text or "")
+    for candidate in candidates:
+        lowered = candidate.lower().strip().rstrip(")）")
+        for extension in DOCUMENT_EXTENSIONS:
+            if lowered.endswith(extension) or f"{extension}）" in lowered or f"{extension})" in lowered:
+                return extension.lstrip(".")
+    mime = (content_type or "").split(";")[0].strip().lower()
+    return {
+        "application/pdf": "pdf",
+        "application/msword": "doc",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+        "application/vnd.ms-excel": "xls",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+        "application/kswps": "wps",
+        "application/ofd": "ofd",
+    }.get(mime)
+
+
+def attachment_links(url: str, root) -> list[Link]:
+    """Links to documents: by URL extension, by link text naming a file, or an opaque download URL
+    whose text says 附件/下载."""
+    found: list[Link] = []
+    seen: set[str] = set()
+    for link in anchors(url, root):
+        if link.url in seen:
+            continue
+        by_name = document_type(link.url, link.text) is not None
+        by_words = bool(_DOWNLOAD_PATH.search(link.url)) and bool(_ATTACHMENT_WORDS.search(link.text))
+        if by_name or by_words or is_document_url(link.url):
+            seen.add(link.url)
+            found.append(link)
+    return found
+
+
+def read_article(url: str, text: str) -> Article:
+    root = parse_html(text)
+    if root is None:
+        return Article(title="", text="", verdict=classify_page("", "", has_document_links=False))
+    tags = meta_tags(root)
+    title = tags.get("ArticleTitle") or ""
+    if not title:
+        for selector in ("h1", ".sp_title", "h2", "h3"):
+            nodes = root.cssselect(selector)
+            if nodes and clean(nodes[0].text_content()):
+                title = clean(nodes[0].text_content())
+                break
+    if not title:
+        nodes = root.findall(".//title")
+        title = _TITLE_SUFFIX.sub("", clean(nodes[0].text_content())) if nodes else ""
+    body = None
+    for selector in BODY_SELECTORS:
+        nodes = root.cssselect(selector)
+        if nodes:
+            body = nodes[0]
+            break
+    if body is None:
+        bodies = root.findall(".//body")
+        body = bodies[0] if bodies else root
+    for junk in body.xpath(".//script|.//style"):
+        junk.drop_tree()
+    body_text = clean(body.text_content())
+    attachments = attachment_links(url, root)
+    verdict = classify_page(title, body_text, has_document_links=bool(attachments))
+    return Article(title=title, text=body_text, attachments=attachments, metadata=tags, verdict=verdict)
