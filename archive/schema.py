@@ -181,8 +181,21 @@ def m0001_core(db: sqlite_utils.Database) -> None:
             title TEXT,
             status TEXT NOT NULL,           -- not_a_report | error
             reason TEXT NOT NULL,
-            seen_at TEXT
+            seen_at TEXT,                   -- fetched_at of the rejected bytes
+            final_url TEXT,
+            portal_id TEXT,
+            parser_version TEXT,
+            report_id TEXT REFERENCES reports(id)  -- set when the URL still holds an earlier report
         );
+
+        -- Lookups the writer makes for every document (idempotence, duplicates) and the
+        -- filters every corpus query starts with.
+        CREATE INDEX reports_sha256 ON reports(sha256);
+        CREATE INDEX reports_duplicate_of ON reports(duplicate_of);
+        CREATE INDEX reports_year ON reports(year);
+        CREATE INDEX reports_region_code ON reports(region_code);
+        CREATE INDEX reports_agency_id ON reports(agency_id);
+        CREATE INDEX rejected_documents_sha256 ON rejected_documents(sha256);
         """
     )
 

@@ -1,0 +1,435 @@
+"""The corpus writer: the only module that writes the canonical tables of the SQLite corpus.
+
+One call, :func:`write_report`, stores one parsed document under its source URL, inside a
+transaction of its own (a savepoint when the caller already holds one, so an importer can
+commit a whole batch at once and a Ctrl-C rolls back to the last committed batch).
+
+What happens to a URL over time (``shared/spec/report-schema.md`` names the tables):
+
+* **Same URL, same bytes, same parser** — nothing changes: the call returns ``unchanged``.
+* **Same URL, same bytes, newer parser** — the rows are rebuilt in place (``reparsed``); the
+  version number stays, because the document did not change.
+* **Same URL, new bytes** — the current rows of every canonical table are serialised to
+  ``report_versions.rows_json`` of the old version, then replaced; ``version`` goes up by one.
+* **Not a report / unreadable** — a row in ``rejected_documents`` with the reason, never a row
+  in ``reports``.  If the URL held a report before, that report is *kept* as it was (its rows
+  are the last good reading of the URL; a portal serving an error page for a while must not
+  erase a report) and the rejected row points at it with ``report_id``.  Whether the report is
+  gone is the crawler's call: :func:`mark_gone`.
+* **Same bytes under another URL** — stored like any report, with ``duplicate_of`` naming the
+  report first stored with those bytes, so counts can skip duplicates
+  (``WHERE duplicate_of IS NULL``).
+
+Blank cells are NULL, never 0.  Every number of sections 三 and 四 is also kept as printed in
+``raw_cells``, with where it was read.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata, resources
+from pathlib import Path
+
+import sqlite_utils
+
+from archive import schema
+from parsers.model import APPLICANT_COLUMNS, OUTCOME_COLUMNS, Report, Status
+
+
+class Action:
+    """What :func:`write_report` did with a document."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    REPARSED = "reparsed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """The result of storing one document."""
+
+    url: str
+    action: str
+    """One of :class:`Action`."""
+    status: str
+    """The document's parse status (:class:`parsers.model.Status`)."""
+    detail: str
+    """One line: why the status is what it is."""
+    report_id: str | None = None
+    """Id of the report stored under the URL (also set for a rejected document when an earlier
+    report of the URL was kept)."""
+    version: int | None = None
+    stored_as: str = "report"
+    """``report`` (row in ``reports``) or ``rejected`` (row in ``rejected_documents``)."""
+    duplicate_of: str | None = None
+
+
+#: Tables holding one report's rows, in the order they are serialised into ``rows_json``.
+REPORT_TABLES = (
+    "reports",
+    "report_texts",
+    "sections",
+    "active_disclosure",
+    "applications",
+    "review_litigation",
+    "raw_cells",
+    "validation_issues",
+    "parse_notes",
+)
+
+#: Errors a writer can hit because of odd parser output (a repeated key, an unbindable value);
+#: such a document is recorded as rejected instead of stopping an import.  Lock and I/O errors
+#: are not in this list: they are about the database, not the document, and must propagate.
+_DOCUMENT_STORAGE_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, TypeError, ValueError, OverflowError)
+
+
+def open_corpus(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the corpus at ``path`` with the current schema."""
+    db = sqlite_utils.Database(path)
+    # WAL lets Datasette read while an import or a crawl writes.
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=30000")
+    schema.apply(db)
+    return db
+
+
+def report_id(url: str) -> str:
+    """The stable id of the report fetched from ``url``: first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def agency_id(name: str, region_code: str | None) -> str:
+    return hashlib.sha256(f"{region_code or ''}|{name}".encode()).hexdigest()[:16]
+
+
+@cache
+def current_parser_version() -> str:
+    """Identify the code that turns bytes into rows: package version + hash of the parser sources.
+
+    Stored with every row so that a parser fix re-parses documents whose bytes did not change.
+    """
+    digest = hashlib.sha256()
+    roots = [Path(resources.files("parsers"))]  # type: ignore[arg-type]
+    convert = Path(__file__).with_name("convert.py")
+    files = sorted(
+        p for root in roots for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".csv", ".json")
+    )
+    if convert.exists():
+        files.append(convert)
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    try:
+        version = metadata.version("xxgknb")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return f"{version}+{digest.hexdigest()[:12]}"
+
+
+def unchanged_outcome(
+    db: sqlite_utils.Database, url: str, sha256: str, parser_version: str | None = None
+) -> WriteOutcome | None:
+    """The outcome of storing ``url`` again with bytes ``sha256``, if that would change nothing; else ``None``.
+
+    Lets an importer skip parsing documents the corpus already holds.
+    """
+    parser_version = parser_version or current_parser_version()
+    rejected = db.execute(
+        "SELECT sha256, parser_version, status, reason, report_id FROM rejected_documents WHERE url = ?", [url]
+    ).fetchone()
+    if rejected is not None:
+        if rejected[0] == sha256 and rejected[1] == parser_version:
+            return WriteOutcome(
+                url, Action.UNCHANGED, rejected[2], rejected[3], report_id=rejected[4], stored_as="rejected"
+            )
+        return None
+    row = db.execute(
+        "SELECT id, sha256, parser_version, status, status_detail, version, gone, duplicate_of"
+        " FROM reports WHERE url = ?",
+        [url],
+    ).fetchone()
+    if row is not None and row[1] == sha256 and row[2] == parser_version and not row[6]:
+        return WriteOutcome(url, Action.UNCHANGED, row[3], row[4] or "", report_id=row[0], version=row[5],
+                            duplicate_of=row[7])
+    return None
+
+
+def write_report(
+    db: sqlite_utils.Database,
+    report: Report,
+    *,
+    url: str,
+    sha256: str,
+    fetched_at: str | None,
+    format: str | None,
+    portal_id: str | None = None,
+    final_url: str | None = None,
+    parser_version: str | None = None,
+) -> WriteOutcome:
+    """Store what was read from the document at ``url`` (see the module docstring for versions).
+
+    Either everything of the report is written or nothing: a document whose rows cannot be
+    stored becomes a ``rejected_documents`` row with the reason.
+    """
+    parser_version = parser_version or current_parser_version()
+    with db.atomic():
+        unchanged = unchanged_outcome(db, url, sha256, parser_version)
+        if unchanged is not None:
+            return unchanged
+        context = _Context(url, sha256, fetched_at, format or report.format or None, portal_id, final_url,
+                           parser_version)
+        if not report.is_report:
+            return _store_rejection(db, context, report.status, report.status_detail or report.status, report.title)
+        try:
+            with db.atomic():
+                return _store_report(db, context, report)
+        except _DOCUMENT_STORAGE_ERRORS as exc:
+            reason = f"parsed as {report.status} but could not be stored: {type(exc).__name__}: {exc}"
+            return _store_rejection(db, context, Status.ERROR, reason, report.title)
+
+
+def mark_gone(db: sqlite_utils.Database, url: str, when: str) -> bool:
+    """Record that the report at ``url`` is no longer published (since ``when``, ISO time).
+
+    Its rows stay.  Returns False when no report is stored under ``url``.  Storing the URL again
+    clears the mark.
+    """
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE reports SET gone = 1, gone_since = coalesce(gone_since, ?) WHERE url = ?", [when, url]
+        )
+        return cursor.rowcount > 0
+
+
+def report_rows(db: sqlite_utils.Database, rid: str) -> dict[str, list[dict]]:
+    """Every row of report ``rid`` in the canonical tables, keyed by table, in primary-key order."""
+    rows: dict[str, list[dict]] = {}
+    for table in REPORT_TABLES:
+        key = "id" if table == "reports" else "report_id"
+        order = ", ".join(db[table].pks)
+        cursor = db.execute(f"SELECT * FROM [{table}] WHERE {key} = ? ORDER BY {order}", [rid])
+        names = [d[0] for d in cursor.description]
+        rows[table] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return rows
+
+
+@dataclass(frozen=True)
+class _Context:
+    url: str
+    sha256: str
+    fetched_at: str | None
+    format: str | None
+    portal_id: str | None
+    final_url: str | None
+    parser_version: str
+
+
+def _store_rejection(
+    db: sqlite_utils.Database, context: _Context, status: str, reason: str, title: str | None
+) -> WriteOutcome:
+    previous = db.execute("SELECT sha256 FROM rejected_documents WHERE url = ?", [context.url]).fetchone()
+    kept = db.execute("SELECT id, version FROM reports WHERE url = ?", [context.url]).fetchone()
+    reason = " ".join(reason.split())  # one line, whatever the parser put in
+    db.execute(
+        "INSERT OR REPLACE INTO rejected_documents (url, sha256, format, title, status, reason, seen_at, final_url,"
+        " portal_id, parser_version, report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [context.url, context.sha256, context.format, title, status, reason, context.fetched_at, context.final_url,
+         context.portal_id, context.parser_version, kept[0] if kept else None],
+    )
+    if previous is None:
+        action = Action.NEW
+    elif previous[0] == context.sha256:
+        action = Action.REPARSED
+    else:
+        action = Action.UPDATED
+    detail = reason if kept is None else f"{reason} (kept version {kept[1]} of report {kept[0]})"
+    return WriteOutcome(context.url, action, status, detail, report_id=kept[0] if kept else None,
+                        version=kept[1] if kept else None, stored_as="rejected")
+
+
+def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) -> WriteOutcome:
+    rid = report_id(context.url)
+    existing = db.execute("SELECT sha256, version FROM reports WHERE id = ?", [rid]).fetchone()
+    if existing is None:
+        action, version = Action.NEW, 1
+    elif existing[0] == context.sha256:
+        action, version = Action.REPARSED, existing[1]
+    else:
+        action, version = Action.UPDATED, existing[1] + 1
+        _supersede(db, rid, existing[1], superseded_at=context.fetched_at)
+    if existing is not None:
+        # The reports row itself is updated in place below: its rowid stays, which the search index keys on.
+        for table in REPORT_TABLES[1:]:
+            db.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [rid])
+        if action == Action.UPDATED:
+            _repoint_duplicates(db, rid)
+
+    duplicate = db.execute(
+        "SELECT coalesce(duplicate_of, id) FROM reports WHERE sha256 = ? AND id != ?"
+        " ORDER BY duplicate_of IS NOT NULL, id LIMIT 1",
+        [context.sha256, rid],
+    ).fetchone()
+    duplicate_of = duplicate[0] if duplicate else None
+
+    region = report.region
+    region_code = region.code or None
+    if region_code:
+        _ensure_region(db, region_code, report)
+    agency = None
+    if report.agency:
+        agency = agency_id(report.agency, region_code)
+        db.execute(
+            "INSERT INTO agencies (id, name, region_code, province, city, county, level, body_kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+            " level = coalesce(agencies.level, excluded.level),"
+            " body_kind = coalesce(agencies.body_kind, excluded.body_kind)",
+            [agency, report.agency, region_code, region.province, region.city, region.county, report.level,
+             report.body_kind],
+        )
+
+    columns = _REPORT_COLUMNS
+    db.execute(
+        f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns[1:])}",
+        [rid, context.url, context.final_url, report.title, report.year, report.agency, agency, region.province,
+         region.city, region.county, region_code, report.level, report.body_kind, report.template,
+         report.published, report.status, report.status_detail or None, context.format, context.sha256, version,
+         context.fetched_at, context.portal_id, 0, None, duplicate_of, len(report.violations),
+         context.parser_version],
+    )
+    db.execute("INSERT INTO report_texts (report_id, text) VALUES (?, ?)", [rid, report.text or ""])
+    _insert(db, "sections", ["report_id", "number", "heading", "text"],
+            [(rid, s.number, s.heading, s.text) for s in report.sections])
+    _insert(db, "active_disclosure",
+            ["report_id", "item", "category", "metric", "value", "raw", "category_label", "metric_label", "source"],
+            [(rid, c.item, c.category, c.metric, c.value.value, c.value.raw, c.category_label or None,
+              c.metric_label or None, c.value.source or None) for c in report.active_disclosure])
+
+    raw_cells = []
+    applications = []
+    for index, row in enumerate(report.applications):
+        applications.append(
+            (rid, index, row.row_key, row.row_label, *(_number(row.cells.get(c)) for c in APPLICANT_COLUMNS))
+        )
+        raw_cells.extend(
+            (rid, "applications", str(index), column, value.value, value.raw, value.source or None, int(value.ocr))
+            for column, value in row.cells.items()
+        )
+    _insert(db, "applications", ["report_id", "row_index", "row_key", "row_label", *APPLICANT_COLUMNS], applications)
+    _insert(db, "review_litigation", ["report_id", "proceeding", *OUTCOME_COLUMNS],
+            [(rid, row.proceeding, *(_number(row.cells.get(c)) for c in OUTCOME_COLUMNS))
+             for row in report.review_litigation])
+    for row in report.review_litigation:
+        raw_cells.extend(
+            (rid, "review_litigation", row.proceeding, column, value.value, value.raw, value.source or None,
+             int(value.ocr))
+            for column, value in row.cells.items()
+        )
+    _insert(db, "raw_cells",
+            ["report_id", "section", "row_key", "column_key", "value", "raw", "source", "ocr"], raw_cells)
+    _insert(db, "validation_issues", ["report_id", "rule", "location", "expected", "actual", "message"],
+            [(rid, v.rule, v.location, v.expected, v.actual, v.message or None) for v in report.violations])
+    _insert(db, "parse_notes", ["report_id", "n", "note"], [(rid, n, note) for n, note in enumerate(report.notes)])
+
+    db.execute(
+        "INSERT OR REPLACE INTO report_versions (report_id, version, sha256, fetched_at, superseded_at, title, year,"
+        " status, rows_json) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL)",
+        [rid, version, context.sha256, context.fetched_at, report.title, report.year, report.status],
+    )
+    db.execute("DELETE FROM rejected_documents WHERE url = ?", [context.url])
+    return WriteOutcome(context.url, action, report.status, report.status_detail, report_id=rid, version=version,
+                        duplicate_of=duplicate_of)
+
+
+_REPORT_COLUMNS = (
+    "id", "url", "final_url", "title", "year", "agency", "agency_id", "province", "city", "county", "region_code",
+    "level", "body_kind", "template", "published", "status", "status_detail", "format", "sha256", "version",
+    "fetched_at", "portal_id", "gone", "gone_since", "duplicate_of", "issue_count", "parser_version",
+)
+
+
+def _number(value) -> float | None:
+    return None if value is None else value.value
+
+
+def _insert(db: sqlite_utils.Database, table: str, columns: list[str], rows: list[tuple]) -> None:
+    if rows:
+        placeholders = ", ".join("?" for _ in columns)
+        db.conn.executemany(f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
+
+def _supersede(db: sqlite_utils.Database, rid: str, version: int, *, superseded_at: str | None) -> None:
+    rows_json = json.dumps(report_rows(db, rid), ensure_ascii=False, sort_keys=True)
+    current = db.execute(
+        "SELECT sha256, fetched_at, title, year, status FROM reports WHERE id = ?", [rid]
+    ).fetchone()
+    db.execute(
+        "INSERT INTO report_versions (report_id, version, sha256, fetched_at, superseded_at, title, year, status,"
+        " rows_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(report_id, version) DO UPDATE SET"
+        " superseded_at = excluded.superseded_at, rows_json = excluded.rows_json",
+        [rid, version, *current[:2], superseded_at, *current[2:], rows_json],
+    )
+
+
+def _repoint_duplicates(db: sqlite_utils.Database, rid: str) -> None:
+    """``rid`` no longer holds the bytes its duplicates copied: the first duplicate becomes the original."""
+    original = db.execute("SELECT min(id) FROM reports WHERE duplicate_of = ?", [rid]).fetchone()[0]
+    if original is not None:
+        db.execute("UPDATE reports SET duplicate_of = NULL WHERE id = ?", [original])
+        db.execute("UPDATE reports SET duplicate_of = ? WHERE duplicate_of = ?", [original, rid])
+
+
+# --- regions -------------------------------------------------------------------------------
+
+#: Placeholder names of the official list that stand for "no prefecture level here".
+_NOT_A_CITY = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+
+
+@cache
+def _adcodes() -> dict[str, str]:
+    """code -> name from the official division code list the parsers ship (empty if not shipped)."""
+    try:
+        data = resources.files("parsers").joinpath("data/adcodes.csv").read_bytes()
+    except (FileNotFoundError, OSError):
+        return {}
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    return {row["code"].strip(): row["name"].strip() for row in reader if row.get("code") and row.get("name")}
+
+
+def _region_row(code: str, names: dict[str, str]) -> tuple | None:
+    name = names.get(code)
+    if name is None:
+        return None
+    level = "province" if code.endswith("0000") else "prefecture" if code.endswith("00") else "county"
+    province = names.get(code[:2] + "0000")
+    city = names.get(code[:4] + "00") if level != "province" else None
+    if city in _NOT_A_CITY:
+        city = None
+    county = name if level == "county" else None
+    return (code, name, level, province, city, county)
+
+
+def _ensure_region(db: sqlite_utils.Database, code: str, report: Report) -> None:
+    """Make ``code`` (and its parents) resolvable in ``regions``; the whole official list is loaded once."""
+    names = _adcodes()
+    if names and db.execute("SELECT NOT EXISTS (SELECT 1 FROM regions)").fetchone()[0]:
+        rows = [row for row in (_region_row(c, names) for c in sorted(names)) if row]
+        db.conn.executemany("INSERT OR IGNORE INTO regions VALUES (?, ?, ?, ?, ?, ?)", rows)
+    if db.execute("SELECT 1 FROM regions WHERE code = ?", [code]).fetchone():
+        return
+    # A code the shipped list lacks: describe it from what the report says.
+    region = report.region
+    name = region.county or region.city or region.province or code
+    level = "province" if code.endswith("0000") else "prefecture" if code.endswith("00") else "county"
+    db.execute(
+        "INSERT INTO regions (code, name, level, province, city, county) VALUES (?, ?, ?, ?, ?, ?)",
+        [code, name, level, region.province, region.city, region.county],
+    )
