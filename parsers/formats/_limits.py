@@ -39,6 +39,18 @@ class BoundedZip:
         self.names = {info.filename for info in infos}
         self.total_read = 0
 
+    def check_declared_sizes(self) -> None:
+        """Refuse archives whose members declare more than the limits.
+
+        Python's zipfile stops inflating a member at its declared size (and then fails the CRC), so
+        for a library that reads the archive itself (openpyxl) the declared sizes are the real bound.
+        """
+        declared = sum(info.file_size for info in self.archive.infolist())
+        if declared > MAX_TOTAL_BYTES:
+            raise LimitExceeded(
+                f"members declare {declared // 2**20} MB uncompressed (limit {MAX_TOTAL_BYTES // 2**20} MB)"
+            )
+
     def read(self, name: str) -> bytes:
         try:
             with self.archive.open(name) as member:

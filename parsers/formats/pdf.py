@@ -60,25 +60,17 @@ _DIGITS = re.compile(r"\d+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
-@dataclass(slots=True)
-class _Char:
-    text: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
+class PositionedChar:
+    __slots__ = ("bottom", "cx", "cy", "text", "top", "x0", "x1")
 
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
+    def __init__(self, text: str, x0: float, top: float, x1: float, bottom: float) -> None:
+        self.text, self.x0, self.top, self.x1, self.bottom = text, x0, top, x1, bottom
+        self.cx = (x0 + x1) / 2
+        self.cy = (top + bottom) / 2
 
 
 @dataclass(slots=True)
-class _Segment:
+class Ruling:
     """A horizontal (``y0 == y1`` up to SNAP) or vertical ruling, top-down coordinates."""
 
     x0: float
@@ -89,7 +81,7 @@ class _Segment:
 
 @dataclass
 class _Line:
-    chars: list[_Char]
+    chars: list[PositionedChar]
     x0: float
     x1: float
     top: float
@@ -106,9 +98,9 @@ class _TablePart:
     bottom: float
     left: float
     right: float
-    horizontals: list[_Segment] = field(default_factory=list)
-    verticals: list[_Segment] = field(default_factory=list)
-    chars: list[_Char] = field(default_factory=list)
+    horizontals: list[Ruling] = field(default_factory=list)
+    verticals: list[Ruling] = field(default_factory=list)
+    chars: list[PositionedChar] = field(default_factory=list)
 
 
 @dataclass
@@ -141,19 +133,15 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
     except (pdfium.PdfiumError, UnicodeDecodeError):
         title = None
 
-    pages: list[list[_PageItem]] = []
-    page_heights: list[float] = []
-    margin_lines: list[tuple[int, _Line]] = []
+    page_data: list[tuple[float, list[PositionedChar], list[Ruling]]] = []
     scanned: list[int] = []
     images = 0
-    visible_chars = 0
     for index in range(min(page_count, MAX_PAGES)):
         try:
             page = pdf[index]
         except pdfium.PdfiumError as exc:
             warnings.append(f"page {index + 1} unreadable: {exc}")
-            pages.append([])
-            page_heights.append(0.0)
+            page_data.append((0.0, [], []))
             continue
         try:
             _width, height = page.get_size()
@@ -162,10 +150,32 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
         finally:
             page.close()
         images += page_images
-        visible_chars += len(chars)
         if len(chars) < MIN_TEXT_CHARS and page_images:
             scanned.append(index + 1)
-        page_heights.append(height)
+        page_data.append((height, chars, segments))
+
+    if sum(len(chars) for _, chars, _ in page_data) < MIN_TEXT_CHARS:
+        return Document(
+            format="pdf", title=title, images_in_body=images, warnings=warnings, status=Status.NEEDS_OCR,
+            status_detail=f"PDF without a text layer ({len(page_data)} pages, {images} images): a scan, needs OCR",
+        )
+    if scanned:
+        warnings.append(f"pages without a text layer (scanned?): {', '.join(map(str, scanned))}")
+    blocks = blocks_from_pages(page_data, label="pdf")
+    return Document(format="pdf", blocks=blocks, title=title, images_in_body=images, warnings=warnings)
+
+
+def blocks_from_pages(
+    page_data: list[tuple[float, list[PositionedChar], list[Ruling]]], *, label: str
+) -> list[Paragraph | Grid]:
+    """Positioned characters and rulings of each page (top-down points) → paragraphs and grids.
+
+    Shared with the OFD reader, whose pages are the same kind of fixed layout.  ``label`` starts
+    every source (``pdf page 3 …``).
+    """
+    pages: list[list[_PageItem]] = []
+    margin_lines: list[tuple[int, _Line]] = []
+    for index, (height, chars, segments) in enumerate(page_data):
         items = _layout_page(index, chars, segments)
         for item in items:
             if item.paragraph_lines is not None:
@@ -174,22 +184,11 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
                     if line.top < height * MARGIN_SHARE or line.bottom > height * (1 - MARGIN_SHARE)
                 )
         pages.append(items)
-
-    if visible_chars < MIN_TEXT_CHARS:
-        return Document(
-            format="pdf", title=title, images_in_body=images, warnings=warnings, status=Status.NEEDS_OCR,
-            status_detail=f"PDF without a text layer ({min(page_count, MAX_PAGES)} pages, {images} images): "
-            "a scan, needs OCR",
-        )
-    if scanned:
-        warnings.append(f"pages without a text layer (scanned?): {', '.join(map(str, scanned))}")
-
     furniture = _page_furniture(margin_lines, len(pages))
-    blocks = _assemble(pages, furniture, page_heights)
-    return Document(format="pdf", blocks=blocks, title=title, images_in_body=images, warnings=warnings)
+    return _assemble(pages, furniture, label)
 
 
-def _page_chars(page: pdfium.PdfPage, height: float, index: int, warnings: list[str]) -> list[_Char]:
+def _page_chars(page: pdfium.PdfPage, height: float, index: int, warnings: list[str]) -> list[PositionedChar]:
     textpage = page.get_textpage()
     try:
         handle = textpage.raw
@@ -209,26 +208,26 @@ def _page_chars(page: pdfium.PdfPage, height: float, index: int, warnings: list[
         rect_ref = ctypes.byref(rect)
         get_box = pdfium_c.FPDFText_GetLooseCharBox
         is_generated = pdfium_c.FPDFText_IsGenerated
-        chars: list[_Char] = []
+        chars: list[PositionedChar] = []
         for i, ch in enumerate(raw_text):
             # pdfium generates spaces and line breaks between words; only real spaces count.
             if (ch <= " " or ch in "\ufffe\u00a0") and (ch != " " or is_generated(handle, i)):
                 continue
             if not get_box(handle, i, rect_ref):
                 continue
-            chars.append(_Char(ch, rect.left, height - rect.top, rect.right, height - rect.bottom))
+            chars.append(PositionedChar(ch, rect.left, height - rect.top, rect.right, height - rect.bottom))
         return chars
     finally:
         textpage.close()
 
 
-def _page_rulings(page: pdfium.PdfPage, height: float, index: int, warnings: list[str]) -> tuple[list[_Segment], int]:
+def _page_rulings(page: pdfium.PdfPage, height: float, index: int, warnings: list[str]) -> tuple[list[Ruling], int]:
     handle = page.raw
     count = pdfium_c.FPDFPage_CountObjects(handle)
     if count > MAX_OBJECTS_PER_PAGE:
         warnings.append(f"page {index + 1}: {count} drawing objects, tables on it read as text only")
         return [], 0
-    segments: list[_Segment] = []
+    segments: list[Ruling] = []
     images = 0
     left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     for i in range(count):
@@ -246,20 +245,20 @@ def _page_rulings(page: pdfium.PdfPage, height: float, index: int, warnings: lis
             continue
         if w <= SNAP or h <= SNAP:
             # A stroked line or a thin filled rectangle: the whole object is one ruling.
-            segments.append(_Segment(left.value, height - top.value, right.value, height - bottom.value))
+            segments.append(Ruling(left.value, height - top.value, right.value, height - bottom.value))
         else:
             segments.extend(_path_edges(obj, height))
     return segments, images
 
 
-def _path_edges(obj: ctypes.c_void_p, height: float) -> list[_Segment]:
+def _path_edges(obj: ctypes.c_void_p, height: float) -> list[Ruling]:
     """Axis-parallel straight edges of a larger path (cell rectangles, outlines)."""
     matrix = pdfium_c.FS_MATRIX()
     if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
         return []
     a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
     x, y = ctypes.c_float(), ctypes.c_float()
-    edges: list[_Segment] = []
+    edges: list[Ruling] = []
     start = previous = None
     for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
         segment = pdfium_c.FPDFPath_GetPathSegment(obj, i)
@@ -279,21 +278,21 @@ def _path_edges(obj: ctypes.c_void_p, height: float) -> list[_Segment]:
     return edges
 
 
-def _add_edge(edges: list[_Segment], p: tuple[float, float], q: tuple[float, float]) -> None:
+def _add_edge(edges: list[Ruling], p: tuple[float, float], q: tuple[float, float]) -> None:
     (x0, y0), (x1, y1) = p, q
     horizontal = abs(y0 - y1) <= SNAP / 2 and abs(x0 - x1) > SNAP
     vertical = abs(x0 - x1) <= SNAP / 2 and abs(y0 - y1) > SNAP
     if horizontal or vertical:
-        edges.append(_Segment(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+        edges.append(Ruling(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
 
 
 # ---------------------------------------------------------------- page layout
 
 
-def _layout_page(index: int, chars: list[_Char], segments: list[_Segment]) -> list[_PageItem]:
+def _layout_page(index: int, chars: list[PositionedChar], segments: list[Ruling]) -> list[_PageItem]:
     """Split one page into ruled tables and the text lines around them, top to bottom."""
     tables = _find_tables(index, segments)
-    free: list[_Char] = []
+    free: list[PositionedChar] = []
     for char in chars:
         cx, cy = char.cx, char.cy
         for table in tables:
@@ -321,31 +320,36 @@ def _layout_page(index: int, chars: list[_Char], segments: list[_Segment]) -> li
     return items
 
 
-def _merge_collinear(segments: list[_Segment], horizontal: bool) -> list[_Segment]:
+def _merge_collinear(segments: list[Ruling], horizontal: bool) -> list[Ruling]:
     """Join rulings on the same line that touch or overlap (a table border is drawn cell by cell)."""
-    def position(s: _Segment) -> float:
+    def position(s: Ruling) -> float:
         return (s.y0 + s.y1) / 2 if horizontal else (s.x0 + s.x1) / 2
 
-    merged: list[_Segment] = []
-    for line_position in _cluster([position(s) for s in segments]):
-        on_line = sorted(
-            ((s.x0, s.x1) if horizontal else (s.y0, s.y1)) for s in segments
-            if abs(position(s) - line_position) <= SNAP
-        )
+    merged: list[Ruling] = []
+    keyed = sorted(((position(s), s) for s in segments), key=lambda item: item[0])
+    groups: list[list[tuple[float, Ruling]]] = []
+    for item in keyed:
+        if groups and item[0] - groups[-1][-1][0] <= SNAP:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    for group in groups:
+        line_position = sum(p for p, _ in group) / len(group)
+        on_line = sorted(((s.x0, s.x1) if horizontal else (s.y0, s.y1)) for _, s in group)
         start, end = on_line[0]
         for a, b in [*on_line[1:], (float("inf"), float("inf"))]:
             if a <= end + SNAP:
                 end = max(end, b)
                 continue
             if horizontal:
-                merged.append(_Segment(start, line_position, end, line_position))
+                merged.append(Ruling(start, line_position, end, line_position))
             else:
-                merged.append(_Segment(line_position, start, line_position, end))
+                merged.append(Ruling(line_position, start, line_position, end))
             start, end = a, b
     return merged
 
 
-def _find_tables(index: int, segments: list[_Segment]) -> list[_TablePart]:
+def _find_tables(index: int, segments: list[Ruling]) -> list[_TablePart]:
     horizontals = _merge_collinear([s for s in segments if s.y1 - s.y0 <= SNAP and s.x1 - s.x0 > SNAP], True)
     verticals = _merge_collinear([s for s in segments if s.x1 - s.x0 <= SNAP and s.y1 - s.y0 > SNAP], False)
     if len(horizontals) < 2 or len(verticals) < 2:
@@ -381,7 +385,7 @@ def _find_tables(index: int, segments: list[_Segment]) -> list[_TablePart]:
     )
 
 
-def _group_lines(chars: list[_Char]) -> list[_Line]:
+def _group_lines(chars: list[PositionedChar]) -> list[_Line]:
     """Characters into text lines: same vertical band, left to right."""
     lines: list[_Line] = []
     for char in sorted(chars, key=lambda c: (c.cy, c.x0)):
@@ -433,7 +437,7 @@ def _page_furniture(margin_lines: list[tuple[int, _Line]], page_count: int) -> s
 # ---------------------------------------------------------------- blocks
 
 
-def _assemble(pages: list[list[_PageItem]], furniture: set[int], page_heights: list[float]) -> list:
+def _assemble(pages: list[list[_PageItem]], furniture: set[int], label: str) -> list:
     """Page items → blocks, stitching tables that run over page breaks."""
     blocks: list[Paragraph | Grid] = []
     pending: list[_TablePart] = []
@@ -443,7 +447,7 @@ def _assemble(pages: list[list[_PageItem]], furniture: set[int], page_heights: l
         nonlocal table_count
         if pending:
             table_count += 1
-            grid = _build_grid(pending)
+            grid = _build_grid(pending, label)
             if grid.rows:
                 blocks.append(grid)
             pending.clear()
@@ -464,7 +468,7 @@ def _assemble(pages: list[list[_PageItem]], furniture: set[int], page_heights: l
                 pending.append(item.table)
                 continue
             flush()
-            blocks.extend(_paragraphs(item.paragraph_lines, index))
+            blocks.extend(_paragraphs(item.paragraph_lines, index, label))
         if body_items and body_items[-1].table is None:
             flush()
     flush()
@@ -480,7 +484,7 @@ def _continues(previous: _TablePart, part: _TablePart, page: int) -> bool:
     )
 
 
-def _paragraphs(lines: list[_Line], page: int) -> list[Paragraph]:
+def _paragraphs(lines: list[_Line], page: int, label: str) -> list[Paragraph]:
     """Text lines → paragraphs: a new paragraph after a gap, an indent, or a short line."""
     if not lines:
         return []
@@ -494,7 +498,7 @@ def _paragraphs(lines: list[_Line], page: int) -> list[Paragraph]:
             text = _join_lines([line.text for line in current])
             if text:
                 first = current[0]
-                source = f"pdf page {page + 1} x={first.x0:.0f} y={first.top:.0f}"
+                source = f"{label} page {page + 1} x={first.x0:.0f} y={first.top:.0f}"
                 paragraphs.append(Paragraph(text=text, source=source))
             current.clear()
 
@@ -526,19 +530,19 @@ def _cluster(values: list[float]) -> list[float]:
     return out
 
 
-def _build_grid(parts: list[_TablePart]) -> Grid:
+def _build_grid(parts: list[_TablePart], label: str) -> Grid:
     """Stack the parts of one table into a virtual surface and read its cell grid."""
-    horizontals: list[_Segment] = []
-    verticals: list[_Segment] = []
-    chars: list[tuple[_Char, float, int]] = []  # char, shifted centre y, page
+    horizontals: list[Ruling] = []
+    verticals: list[Ruling] = []
+    chars: list[tuple[PositionedChar, float, int]] = []  # char, shifted centre y, page
     join_ys: list[float] = []  # virtual y where each continuation part starts
     shift = previous_bottom = 0.0
     for number, part in enumerate(parts):
         if number:
             shift = previous_bottom - part.top
             join_ys.append(part.top + shift)
-        horizontals.extend(_Segment(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.horizontals)
-        verticals.extend(_Segment(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.verticals)
+        horizontals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.horizontals)
+        verticals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.verticals)
         chars.extend((c, c.cy + shift, part.page) for c in part.chars)
         previous_bottom = part.bottom + shift
 
@@ -546,7 +550,7 @@ def _build_grid(parts: list[_TablePart]) -> Grid:
     ys = _cluster([(s.y0 + s.y1) / 2 for s in horizontals])
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     pages = sorted({p.page + 1 for p in parts})
-    source = f"pdf page {pages[0]}" if len(pages) == 1 else f"pdf pages {pages[0]}-{pages[-1]}"
+    source = f"{label} page {pages[0]}" if len(pages) == 1 else f"{label} pages {pages[0]}-{pages[-1]}"
     if n_rows < 1 or n_cols < 1:
         return Grid(rows=[], source=source)
 
@@ -578,7 +582,7 @@ def _build_grid(parts: list[_TablePart]) -> Grid:
             if r + 1 < n_rows and not covered(horizontal_spans[r + 1], (xs[c] + xs[c + 1]) / 2):
                 union(r * n_cols + c, (r + 1) * n_cols + c)
 
-    cell_chars: dict[int, list[_Char]] = {}
+    cell_chars: dict[int, list[PositionedChar]] = {}
     cell_page: dict[int, int] = {}
     for char, cy, page in chars:
         r = bisect_right(ys, cy) - 1
@@ -589,8 +593,11 @@ def _build_grid(parts: list[_TablePart]) -> Grid:
             cell_page.setdefault(root, page)
 
     texts: dict[int, str] = {}
+    sources: dict[int, str] = {}
     for root, members in cell_chars.items():
         texts[root] = _join_lines([line.text for line in _group_lines(members)])
+        x, y = min(ch.x0 for ch in members), min(ch.top for ch in members)
+        sources[root] = f"{label} page {cell_page[root] + 1} x={x:.0f} y={y:.0f}"
 
     rows: list[list[GridCell]] = []
     row_starts: list[float] = []
@@ -600,12 +607,7 @@ def _build_grid(parts: list[_TablePart]) -> Grid:
             root = find(r * n_cols + c)
             origin = divmod(root, n_cols)
             text = texts.get(root, "")
-            first = cell_chars.get(root)
-            if first:
-                x, y = min(ch.x0 for ch in first), min(ch.top for ch in first)
-                cell_source = f"pdf page {cell_page[root] + 1} x={x:.0f} y={y:.0f}"
-            else:
-                cell_source = f"{source} row {origin[0] + 1} col {origin[1] + 1}"
+            cell_source = sources.get(root) or f"{source} row {origin[0] + 1} col {origin[1] + 1}"
             row.append(GridCell(text=text, source=cell_source, origin=None if origin == (r, c) else origin))
         rows.append(row)
         row_starts.append(ys[r])
