@@ -42,6 +42,9 @@ ORDERED_WINDOW_PER_WORKER = 64
 
 Parse = Callable[..., Report]
 
+#: Exit status of a worker that ran out of memory outside the parser.
+_EXIT_OUT_OF_MEMORY = 86
+
 
 @dataclass(frozen=True)
 class ParseJob:
@@ -170,7 +173,9 @@ class _Pool:
             if report is not None:
                 worker.task = None
             elif not worker.process.is_alive():
-                report = _failure(f"parser process died ({_exit_reason(worker.process.exitcode)})")
+                report = _failure(
+                    f"parser process died ({_exit_reason(worker.process.exitcode, self.memory_limit_mb)})"
+                )
                 self._replace(worker)
             elif now - started >= self.time_limit:
                 report = _failure(f"parsing took longer than the time limit of {self.time_limit:g} s; stopped")
@@ -198,7 +203,9 @@ def _failure(detail: str) -> Report:
     return Report(status=Status.ERROR, status_detail=detail)
 
 
-def _exit_reason(exitcode: int | None) -> str:
+def _exit_reason(exitcode: int | None, memory_limit_mb: int | None) -> str:
+    if exitcode == _EXIT_OUT_OF_MEMORY:
+        return f"out of memory: the document needs more than the limit of {memory_limit_mb} MB"
     if exitcode is not None and exitcode < 0:
         number = -exitcode
         try:
@@ -215,6 +222,15 @@ def _work(connection: Connection, memory_limit_mb: int | None, parse: Parse) -> 
     if memory_limit_mb:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        _serve(connection, memory_limit_mb, parse)
+    except MemoryError:
+        # Out of memory outside the parser (receiving a huge document, pickling a huge result):
+        # the exit code tells the parent why, as no message can be built any more.
+        os._exit(_EXIT_OUT_OF_MEMORY)
+
+
+def _serve(connection: Connection, memory_limit_mb: int | None, parse: Parse) -> None:
     while True:
         try:
             index, job = connection.recv()
@@ -225,9 +241,6 @@ def _work(connection: Connection, memory_limit_mb: int | None, parse: Parse) -> 
         except MemoryError:
             report = _failure(f"parsing needed more than the memory limit of {memory_limit_mb} MB")
         except Exception as exc:  # a parser bug on one document must cost only that document
-            report = _failure(f"parser crashed: {type(exc).__name__}: {exc}")
+            report = _failure(f"parser crashed: {type(exc).__name__}{f': {exc}' if str(exc) else ''}")
         del job
-        try:
-            connection.send((index, report))
-        except MemoryError:
-            connection.send((index, _failure(f"result too large for the memory limit of {memory_limit_mb} MB")))
+        connection.send((index, report))
