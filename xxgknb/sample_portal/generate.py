@@ -252,10 +252,9 @@ def generate_numbers(rng: random.Random, template: str, *, busy: bool, inconsist
         apps["carried_forward"]["natural_person"] = (apps["carried_forward"]["natural_person"] or 0) + 2
         apps["carried_forward"]["total"] = (apps["carried_forward"]["total"] or 0) + 2
     elif inconsistency == "rule3":
-        apps["total_processed"]["natural_person"] = (apps["total_processed"]["natural_person"] or 0) + 1
-        apps["total_processed"]["total"] = (apps["total_processed"]["total"] or 0) + 1
-        apps["carried_forward"]["natural_person"] = (apps["carried_forward"]["natural_person"] or 0) - 1
-        apps["carried_forward"]["total"] = (apps["carried_forward"]["total"] or 0) - 1
+        # One more 予以公开 than the (七)总计 row accounts for.
+        apps["granted"]["natural_person"] = (apps["granted"]["natural_person"] or 0) + 1
+        apps["granted"]["total"] = (apps["granted"]["total"] or 0) + 1
     elif inconsistency == "rule4":
         review["administrative_review"]["total"] = (review["administrative_review"]["total"] or 0) + 1
     return Numbers(template, active, apps, review, raw)
