@@ -1,0 +1,126 @@
+"""Where a reporting body sits: province / prefecture / county names and the 6-digit code.
+
+The division list is ``parsers/data/adcodes.csv`` (from the MIT-licensed *cpca* package, see
+``parsers/data/README.md``).  The hierarchy comes from the code: ``PP0000`` province,
+``PPCC00`` prefecture, ``PPCCDD`` county.  County names repeat across China (朝阳区, 南山区 …),
+so a county is accepted only when it is unique or agrees with a province, prefecture or portal
+host found beside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+from parsers.model import Region
+
+#: Names in the list that are placeholders, not places.
+_PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "直辖县级行政区划"}
+_PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+_CITY_SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
+
+
+class _Divisions:
+    def __init__(self, rows: list[tuple[str, str]]):
+        self.name_of: dict[str, str] = {}
+        self.codes_by_name: dict[str, list[str]] = {}
+        for code, name in rows:
+            if name in _PLACEHOLDERS:
+                continue
+            self.name_of[code] = name
+            self._index(name, code)
+            short = self._short(code, name)
+            if short and short != name:
+                self._index(short, code)
+        names = sorted(self.codes_by_name, key=len, reverse=True)
+        self.pattern = re.compile("|".join(map(re.escape, names)))
+
+    def _index(self, name: str, code: str) -> None:
+        self.codes_by_name.setdefault(name, [])
+        if code not in self.codes_by_name[name]:
+            self.codes_by_name[name].append(code)
+
+    @staticmethod
+    def _short(code: str, name: str) -> str | None:
+        """Short forms people write: 广东 for 广东省, 韶关 for 韶关市 (provinces and prefectures only)."""
+        if code.endswith("0000"):
+            short = _PROVINCE_SUFFIX.sub("", name)
+        elif code.endswith("00"):
+            short = _CITY_SUFFIX.sub("", name)
+        else:
+            return None
+        return short if len(short) >= 2 else None
+
+
+@lru_cache(maxsize=1)
+def _divisions() -> _Divisions:
+    text = resources.files("parsers.data").joinpath("adcodes.csv").read_text(encoding="utf-8")
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    return _Divisions([(code, name) for code, name in reader])
+
+
+@lru_cache(maxsize=1)
+def _hosts() -> list[tuple[str, str]]:
+    text = resources.files("parsers.data").joinpath("hosts.csv").read_text(encoding="utf-8")
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    return sorted(((host, code) for host, code in reader if code), key=lambda hc: len(hc[0]), reverse=True)
+
+
+def region_of_host(url: str | None) -> str | None:
+    """Division code of a known portal host (``www.sg.gov.cn`` → 440200), or ``None``."""
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    for known, code in _hosts():
+        if host == known or host.endswith("." + known):
+            return code
+    return None
+
+
+def _level_of(code: str) -> int:
+    return 0 if code.endswith("0000") else 1 if code.endswith("00") else 2
+
+
+def _consistent(code: str, anchor: str) -> bool:
+    """``code`` lies within (or contains) the division ``anchor``."""
+    level = _level_of(anchor)
+    prefix = anchor[: 2 + 2 * level]
+    return code.startswith(prefix) or anchor.startswith(code[: 2 + 2 * _level_of(code)])
+
+
+def find_region(text: str | None, url: str | None = None) -> Region:
+    """Region named in ``text`` (an agency name or title), disambiguated by ``url``'s host."""
+    divisions = _divisions()
+    anchors: list[str] = []
+    host_code = region_of_host(url)
+    if host_code:
+        anchors.append(host_code)
+    mentions: list[list[str]] = []
+    for match in divisions.pattern.finditer(text or ""):
+        mentions.append(divisions.codes_by_name[match.group(0)])
+    # Resolve the least specific mentions first; each accepted one anchors the next.
+    chosen: list[str] = []
+    for codes in sorted(mentions, key=lambda cs: min(_level_of(c) for c in cs)):
+        fitting = [c for c in codes if all(_consistent(c, a) for a in anchors + chosen)]
+        if len(fitting) == 1:
+            chosen.append(fitting[0])
+        elif len(fitting) > 1 and anchors + chosen:
+            # several divisions of this name inside the anchor: take the most specific unique one
+            deepest = max(_level_of(c) for c in fitting)
+            narrowed = [c for c in fitting if _level_of(c) == deepest]
+            if len(narrowed) == 1:
+                chosen.append(narrowed[0])
+    candidates = chosen + anchors
+    if not candidates:
+        return Region()
+    best = max(candidates, key=_level_of)
+    province = divisions.name_of.get(best[:2] + "0000")
+    city = divisions.name_of.get(best[:4] + "00") if _level_of(best) >= 1 else None
+    county = divisions.name_of.get(best) if _level_of(best) == 2 else None
+    return Region(province=province, city=city, county=county, code=best)

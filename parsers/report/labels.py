@@ -1,0 +1,137 @@
+"""Label normalisation, numbering, similarity and cell values.
+
+Reports print the same labels in many ways: full-width or half-width brackets and digits,
+stray spaces, different numbering styles (（一）/(一)/一、/1./1、) and small typos (危机 for
+危及, 本机 for 本机关).  Everything that matches labels goes through :func:`compact` and
+:func:`similarity` so that the matching rules are written once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from parsers.model import Value
+
+_CN_NUMERALS = "一二三四五六七八九十"
+#: Characters kept by :func:`compact`: CJK ideographs, letters and digits.
+_NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+_SPACES = re.compile(r"[\s\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
+
+#: A numbering marker at the start of a label segment.  Level 1: 一、  level 2: (一)  level 3: 1. / 1、 / 1)
+NUMBERING = re.compile(
+    r"(?P<l1>[一二三四五六七八九十]{1,3}\s*[、.．])"
+    r"|(?P<l2>[(（]\s*[一二三四五六七八九十]{1,3}\s*[)）])"
+    r"|(?P<l3>(?<![\d.])\d{1,2}\s*(?:[.．、](?!\d)|[)）]))"
+)
+
+
+def nfkc(text: str) -> str:
+    """Full-width to half-width (digits, letters, brackets, colon …) and compatibility forms."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def collapse(text: str) -> str:
+    """Whitespace runs (incl. ideographic and no-break spaces) to one space, trimmed."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def join_lines(parts) -> str:
+    """Join pieces of one cell or paragraph: no space between CJK characters, one space otherwise."""
+    out = ""
+    for part in parts:
+        part = collapse(part)
+        if not part:
+            continue
+        if out and not (_is_cjk(out[-1]) or _is_cjk(part[0])):
+            out += " "
+        out += part
+    return out
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u2e80" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef" or "\u3000" <= char <= "\u303f"
+
+
+@lru_cache(maxsize=65536)
+def compact(text: str) -> str:
+    """Matching form of a label: NFKC, lower case, only CJK/letters/digits kept."""
+    return _NOT_WORD.sub("", nfkc(text).lower())
+
+
+def split_numbered(text: str) -> list[tuple[int, str]]:
+    """Split a label into ``(level, text)`` segments at numbering markers.
+
+    ``三、本年度办理结果（三）不予公开1.属于国家秘密`` → ``[(1, 本年度办理结果), (2, 不予公开), (3, 属于国家秘密)]``;
+    text before the first marker has level 0.
+    """
+    text = nfkc(text)
+    segments: list[tuple[int, str]] = []
+    level, start = 0, 0
+    for match in NUMBERING.finditer(text):
+        if match.start() > start or level:
+            segments.append((level, text[start : match.start()]))
+        level = {"l1": 1, "l2": 2, "l3": 3}[match.lastgroup]
+        start = match.end()
+    segments.append((level, text[start:]))
+    return [(lvl, seg.strip()) for lvl, seg in segments if seg.strip() or lvl]
+
+
+@lru_cache(maxsize=65536)
+def similarity(a: str, b: str) -> float:
+    """Similarity of two compacted labels in [0, 1] (1 = equal; containment scores high)."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    if a in b or b in a:
+        shorter, longer = sorted((len(a), len(b)))
+        return max(0.75 + 0.25 * shorter / longer, SequenceMatcher(None, a, b).ratio())
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < 0.5 or matcher.quick_ratio() < 0.5:
+        return 0.0
+    return matcher.ratio()
+
+
+# ---------------------------------------------------------------------------------------------
+# Cell values
+
+#: Printed forms of "nothing here" (blank is not zero).
+BLANK_MARKS = frozenset(
+    {"", "-", "--", "---", "—", "——", "–", "－", "/", "／", "\\", "无", "空", "null", "n/a", "×", "…"}
+)
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(?:万元|元|件|条|个|项|次|人次|份|家|%)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+@lru_cache(maxsize=65536)
+def parse_number(raw: str) -> float | None:
+    """The number a cell prints, or ``None`` for blank/dash/无/text.  ``１２`` → 12, ``1,234`` → 1234."""
+    text = nfkc(raw).strip().replace(" ", "").replace("\u2212", "-")
+    if text.lower() in BLANK_MARKS:
+        return None
+    thousands = _THOUSANDS.match(text)
+    if thousands:
+        text = thousands.group(0).replace(",", "") + text[thousands.end() :]
+    match = _NUMBER.match(text)
+    if not match:
+        return None
+    return float(match.group(1) + match.group(2))
+
+
+def is_blank_mark(raw: str) -> bool:
+    return nfkc(raw).strip().replace(" ", "").lower() in BLANK_MARKS
+
+
+def is_value_like(raw: str) -> bool:
+    """A cell that holds a value: a number, or a printed blank mark (— / 无).  Empty cells are neither."""
+    text = raw.strip()
+    if not text:
+        return False
+    return parse_number(text) is not None or is_blank_mark(text)
+
+
+def make_value(raw: str, source: str = "", ocr: bool = False) -> Value:
+    return Value(value=parse_number(raw), raw=raw, source=source, ocr=ocr)

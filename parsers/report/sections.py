@@ -1,0 +1,86 @@
+"""The six numbered sections (一 … 六) as text.
+
+Headings vary: the numeral may be missing (``存在的主要问题及改进情况`` alone), the wording
+shortened, the heading followed by text on the same line.  A line is a heading when its
+words are close to a canonical heading and the section numbers keep increasing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsers.model import Grid, Paragraph, Section
+from parsers.report.labels import compact, nfkc, similarity
+
+CANONICAL_HEADINGS = {
+    1: ("总体情况", "概述"),
+    2: ("主动公开政府信息情况", "主动公开情况"),
+    3: ("收到和处理政府信息公开申请情况", "依申请公开政府信息情况", "依申请公开情况"),
+    4: ("政府信息公开行政复议行政诉讼情况", "行政复议行政诉讼情况", "因政府信息公开申请行政复议行政诉讼情况"),
+    5: ("存在的主要问题及改进情况", "存在的主要问题和改进情况", "存在的主要问题及改进措施", "存在问题及改进情况"),
+    6: ("其他需要报告的事项", "其他需要报告事项"),
+}
+_NUMERAL = re.compile(r"^\s*([一二三四五六七八九])\s*[、.．,，]\s*")
+_NUMBER_OF = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
+
+
+def heading_number(text: str, after: int = 0) -> tuple[int, str] | None:
+    """``(number, heading)`` when ``text`` starts a section numbered above ``after``; else ``None``."""
+    line = nfkc(text).strip()
+    if not line or len(line) > 200:
+        return None
+    numeral = _NUMERAL.match(line)
+    printed_number = _NUMBER_OF[numeral.group(1)] if numeral else None
+    body = line[numeral.end() :] if numeral else line
+    if printed_number is not None and printed_number <= after:
+        return None
+    best: tuple[float, int, str] | None = None
+    for number, variants in CANONICAL_HEADINGS.items():
+        if number <= after:
+            continue
+        for variant in variants:
+            # the heading may be followed by text on the same line: compare the line's start
+            head = compact(body)[: len(variant) + 2]
+            score = similarity(head, variant)
+            if compact(body).startswith(variant):
+                score = 1.0
+            if printed_number is not None and printed_number != number:
+                score -= 0.3
+            if best is None or score > best[0]:
+                best = (score, number, variant)
+    if best is None:
+        return None
+    score, number, _variant = best
+    threshold = 0.75 if numeral else 0.9
+    if score < threshold:
+        return None
+    if not numeral and len(compact(body)) > len(CANONICAL_HEADINGS[number][0]) + 4:
+        return None  # a sentence that merely mentions the words, not a heading
+    return number, line
+
+
+def read_sections(blocks) -> list[Section]:
+    sections: list[Section] = []
+    current: Section | None = None
+    parts: list[str] = []
+
+    def close():
+        if current is not None:
+            current.text = "\n".join(p for p in parts if p).strip()
+            sections.append(current)
+
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            found = heading_number(block.text, current.number if current else 0)
+            if found is not None:
+                close()
+                number, line = found
+                current = Section(number=number, heading=line, text="")
+                parts = []
+                continue
+            if current is not None:
+                parts.append(block.text.strip())
+        elif isinstance(block, Grid) and current is not None:
+            parts.extend("\t".join(cell.text for cell in row) for row in block.rows)
+    close()
+    return sections

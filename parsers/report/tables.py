@@ -1,0 +1,584 @@
+"""Reading the three tables of a report from grids of any origin (text, HTML, PDF, DOCX …).
+
+Rows and columns are matched by their labels, never by position alone:
+
+* header rows (no values) give each column label a grid position;
+* a data row's label cells are matched to a row key (with the group it belongs to, e.g.
+  ``（三）不予公开`` → ``2.`` means ``denied_prohibited_by_law``);
+* values are taken under the column positions.  Text renderings often shift a row's values by
+  one cell against the header; :func:`align` tries small shifts and keeps the one that puts the
+  most values under a labelled column.  Where the header positions are unusable (merged header
+  rows rendered as text), values are read in the template's column order.
+
+A value the header does not justify (a totals row with one value too many) is reported in the
+notes, never silently used.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from parsers.model import (
+    APPLICANT_COLUMNS,
+    OUTCOME_COLUMNS,
+    PROCEEDINGS,
+    ApplicationRow,
+    DisclosureCell,
+    Grid,
+    GridCell,
+    Paragraph,
+    ReviewRow,
+    Value,
+)
+from parsers.report.labels import (
+    compact,
+    is_value_like,
+    join_lines,
+    make_value,
+    nfkc,
+    similarity,
+    split_numbered,
+)
+
+DISCLOSURE, APPLICATIONS, REVIEW = "active_disclosure", "applications", "review_litigation"
+
+
+@dataclass
+class Tables:
+    active_disclosure: list[DisclosureCell] = field(default_factory=list)
+    applications: list[ApplicationRow] = field(default_factory=list)
+    review_litigation: list[ReviewRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    found: set[str] = field(default_factory=set)
+    """Which of the three tables were located (even if a table had no readable value)."""
+    template_votes: dict[str, int] = field(default_factory=lambda: {"2019": 0, "2021": 0})
+
+
+# ---------------------------------------------------------------------------------------------
+# Row geometry
+
+
+def label_end(cells: list[GridCell]) -> int:
+    """Index after the row's label cells: after the last non-empty text cell before the first value."""
+    first_value = next((i for i, c in enumerate(cells) if is_value_like(c.text)), None)
+    limit = len(cells) if first_value is None else first_value
+    last_label = max((i for i in range(limit) if cells[i].text.strip()), default=-1)
+    return last_label + 1
+
+
+def has_values(cells: list[GridCell]) -> bool:
+    return any(is_value_like(c.text) for c in cells)
+
+
+def align(
+    cells: list[GridCell], start: int, positions: list[int] | None, width: int
+) -> tuple[list[GridCell | None], list[GridCell]]:
+    """Pick the value cell for each of ``width`` columns.  Returns (cells per column, unused non-blank cells).
+
+    ``positions`` are the header's grid columns (or ``None`` when the header gives no usable
+    geometry).  A column with no cell in the row gets ``None`` (not printed).
+    """
+    value_cells = [i for i in range(start, len(cells)) if cells[i].text.strip()]
+    usable = (
+        positions and len(positions) == width and all(b > a for a, b in itertools.pairwise(positions))
+    )
+    if usable:
+        wanted = set(positions)
+        best_shift, best_score = None, -1
+        for shift in (0, 1, -1, 2, -2):
+            if positions[0] + shift < start:
+                continue
+            score = sum(1 for i in value_cells if i - shift in wanted)
+            if score > best_score:
+                best_shift, best_score = shift, score
+        if best_shift is not None and (best_score > 0 or not value_cells):
+            chosen = [cells[p + best_shift] if p + best_shift < len(cells) else None for p in positions]
+            unused = [cells[i] for i in value_cells if i - best_shift not in wanted]
+            return chosen, unused
+    run = list(cells[start:])
+    while run and not run[-1].text.strip():
+        run.pop()
+    while len(run) > width and not run[0].text.strip():
+        run.pop(0)
+    chosen = [run[k] if k < len(run) else None for k in range(width)]
+    return chosen, [c for c in run[width:] if c.text.strip()]
+
+
+def _value(cell: GridCell | None) -> Value | None:
+    return None if cell is None else make_value(cell.text, cell.source, cell.ocr)
+
+
+def _row_label(label_cells: list[GridCell]) -> str:
+    """The row's label as printed: its own label cells joined by a space (merged-cell copies left out)."""
+    own = [c.text for c in label_cells if c.text and c.origin is None]
+    return " ".join(own or [c.text for c in label_cells if c.text])
+
+
+def _unused_note(table: str, label: str, unused: list[GridCell]) -> str:
+    printed = ", ".join(repr(c.text) + (f" ({c.source})" if c.source else "") for c in unused)
+    return f"{table}: row {label!r} has more values than labelled columns; not used: {printed}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Locating the tables
+
+
+_DISCLOSURE_MARK = re.compile(r"第二十条|信息内容|本年制发件数|本年新制作数量|处理决定数量")
+_APPLICATION_MARK = re.compile(r"申请人情况|自然人|勾稽关系|本年新收|商业企业")
+_REVIEW_MARK = re.compile(r"行政复议|行政诉讼|复议后起诉|直接起诉")
+_SECTION_KIND = (
+    (re.compile(r"主动公开"), DISCLOSURE),
+    (re.compile(r"收到和处理|依申请"), APPLICATIONS),
+    (re.compile(r"行政复议|行政诉讼"), REVIEW),
+)
+_HEADING = re.compile(r"^\s*[二三四]\s*[、.．]")
+
+
+def _row_kind(cells: list[GridCell]) -> str | None:
+    text = nfkc("".join(c.text for c in cells))
+    if _REVIEW_MARK.search(text) and not _APPLICATION_MARK.search(text):
+        return REVIEW
+    if _APPLICATION_MARK.search(text):
+        return APPLICATIONS
+    if _DISCLOSURE_MARK.search(text):
+        return DISCLOSURE
+    return None
+
+
+def locate(blocks) -> dict[str, list[list[GridCell]]]:
+    """Rows of each of the three tables, in document order, across however many grids they span."""
+    found: dict[str, list[list[GridCell]]] = {DISCLOSURE: [], APPLICATIONS: [], REVIEW: []}
+    current: str | None = None
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            text = block.text.strip()
+            if len(text) <= 40 and _HEADING.match(text):
+                for pattern, kind in _SECTION_KIND:
+                    if pattern.search(text):
+                        current = kind
+                        break
+            continue
+        if not isinstance(block, Grid):
+            continue
+        for row in block.rows:
+            kind = _row_kind(row)
+            if kind is not None and kind != current:
+                # A row mark only switches tables at a plausible boundary: applications rows never
+                # mention review proceedings, and a review header is never inside disclosure.
+                current = kind
+            if current is not None:
+                found[current].append(row)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Section 二: active disclosure
+
+_ITEM = re.compile(r"第二十条第?\(?([一二三四五六七八九十]+)\)?项")
+_CN_DIGIT = {c: i + 1 for i, c in enumerate("一二三四五六七八九十")}
+
+
+def cn_number(numeral: str) -> int:
+    """一 → 1, 十 → 10, 十二 → 12, 二十 → 20 (enough for clause and section numbers)."""
+    if "十" not in numeral:
+        return _CN_DIGIT.get(numeral, 0)
+    tens, _, units = numeral.partition("十")
+    return (_CN_DIGIT.get(tens, 1) if tens else 1) * 10 + _CN_DIGIT.get(units, 0)
+
+
+#: (metric, keywords any of which identifies the column, template it implies)
+_METRICS = (
+    ("issued", ("制发",), "2021"),
+    ("repealed", ("废止",), "2021"),
+    ("in_force", ("现行有效",), "2021"),
+    ("newly_made", ("新制作", "制作数量"), "2019"),
+    ("newly_published", ("新公开", "公开数量"), "2019"),
+    ("total_published", ("对外公开总", "公开总数"), "2019"),
+    ("previous_year_items", ("上一年项目", "上年项目"), "2019"),
+    ("change", ("增减", "增/减", "本年增"), "2019"),
+    ("items", ("采购项目",), "2019"),
+    ("amount", ("金额",), ""),
+    ("decisions", ("处理决定", "决定数量"), ""),
+)
+
+#: (category, item, keywords)
+_CATEGORIES = (
+    ("normative_documents", "20.1", ("规范性文件",)),
+    ("regulations", "20.1", ("规章",)),
+    ("other_admin_services", "20.5", ("其他对外管理服务", "对外管理服务")),
+    ("licensing", "20.5", ("行政许可",)),
+    ("penalty", "20.6", ("行政处罚",)),
+    ("coercion", "20.6", ("行政强制",)),
+    ("admin_fees", "20.8", ("行政事业性收费", "事业性收费")),
+    ("centralized_procurement", "20.9", ("政府集中采购", "集中采购")),
+)
+
+
+def _metric_of(text: str) -> tuple[str, str] | None:
+    norm = nfkc(text).replace(" ", "")
+    if not norm or is_value_like(norm):
+        return None
+    for metric, keywords, template in _METRICS:
+        if any(k in norm for k in keywords):
+            return metric, template
+    return None
+
+
+def _category_of(text: str) -> tuple[str, str] | None:
+    norm = compact(text)
+    for category, item, keywords in _CATEGORIES:
+        if any(k in norm for k in keywords):
+            return category, item
+    return None
+
+
+def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
+    item: str | None = None
+    metrics: list[tuple[int, str, str]] = []  # (position, metric, label)
+    for cells in rows:
+        texts = [c.text for c in cells]
+        joined = nfkc("".join(texts)).replace(" ", "")
+        item_match = _ITEM.search(joined)
+        if item_match:
+            item = f"20.{cn_number(item_match.group(1))}"
+            metrics = []
+            continue
+        if not has_values(cells):
+            found = [(i, *m) for i, c in enumerate(cells) if c.origin is None and (m := _metric_of(c.text))]
+            if found:
+                metrics = [(i, metric, cells[i].text) for i, metric, _template in found]
+                for _i, _metric, template in found:
+                    if template:
+                        tables.template_votes[template] += 1
+            continue
+        start = label_end(cells)
+        label = _row_label(cells[:start])
+        category = _category_of(label)
+        if category is None or not metrics:
+            continue
+        category_key, category_item = category
+        chosen, unused = align(cells, start, [m[0] for m in metrics], len(metrics))
+        if unused:
+            tables.notes.append(_unused_note("active_disclosure", label, unused))
+        for (_pos, metric, metric_label), cell in zip(metrics, chosen, strict=True):
+            if cell is None:
+                continue
+            tables.active_disclosure.append(
+                DisclosureCell(
+                    item=item or category_item,
+                    category=category_key,
+                    metric=metric,
+                    value=_value(cell),
+                    category_label=label,
+                    metric_label=metric_label,
+                )
+            )
+        if category_key == "centralized_procurement":
+            tables.template_votes["2019"] += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Section 三: applications
+
+_APPLICANT_LABELS = (
+    ("natural_person", ("自然人",)),
+    ("commercial_enterprise", ("商业企业",)),
+    ("research_institution", ("科研机构",)),
+    ("social_welfare_org", ("社会公益组织", "公益组织")),
+    ("legal_service_org", ("法律服务机构",)),
+    ("other_org", ("其他",)),
+    ("total", ("总计", "合计")),
+)
+
+#: Groups of result rows and how they are labelled.
+_GROUPS = {
+    "results": "本年度办理结果",
+    "denied": "不予公开",
+    "unavailable": "无法提供",
+    "rejected": "不予处理",
+    "other": "其他处理",
+}
+
+#: (row key, group it sits in, canonical label)
+_APPLICATION_ROWS = (
+    ("new_received", None, "本年新收政府信息公开申请数量"),
+    ("carried_over", None, "上年结转政府信息公开申请数量"),
+    ("granted", "results", "予以公开"),
+    ("partially_granted", "results", "部分公开区分处理的只计这一情形不计其他情形"),
+    ("denied_state_secret", "denied", "属于国家秘密"),
+    ("denied_prohibited_by_law", "denied", "其他法律行政法规禁止公开"),
+    ("denied_security_stability", "denied", "危及三安全一稳定"),
+    ("denied_third_party_rights", "denied", "保护第三方合法权益"),
+    ("denied_internal_affairs", "denied", "属于三类内部事务信息"),
+    ("denied_process_information", "denied", "属于四类过程性信息"),
+    ("denied_enforcement_files", "denied", "属于行政执法案卷"),
+    ("denied_administrative_query", "denied", "属于行政查询事项"),
+    ("unavailable_not_held", "unavailable", "本机关不掌握相关政府信息"),
+    ("unavailable_needs_creation", "unavailable", "没有现成信息需要另行制作"),
+    ("unavailable_unclear", "unavailable", "补正后申请内容仍不明确"),
+    ("rejected_petition_complaint", "rejected", "信访举报投诉类申请"),
+    ("rejected_duplicate", "rejected", "重复申请"),
+    ("rejected_publication", "rejected", "要求提供公开出版物"),
+    ("rejected_excessive", "rejected", "无正当理由大量反复申请"),
+    ("rejected_confirmation", "rejected", "要求行政机关确认或重新出具已获取信息"),
+    ("other_no_correction", "other", "申请人无正当理由逾期不补正行政机关不再处理其政府信息公开申请"),
+    ("other_unpaid_fee", "other", "申请人逾期未按收费通知要求缴纳费用行政机关不再处理其政府信息公开申请"),
+    ("other_other", "other", "其他"),
+    ("total_processed", "results", "总计"),
+    ("carried_forward", None, "结转下年度继续办理"),
+)
+_ROW_MATCH_THRESHOLD = 0.6
+#: Result rows summed by rule 3.
+RESULT_ROW_KEYS = ("granted", "partially_granted", "other") + tuple(
+    key for key, group, _ in _APPLICATION_ROWS if group and group != "results"
+)
+
+
+def _group_of(segment: str, level: int = 0) -> str | None:
+    norm = compact(segment)
+    if not norm or level == 3:
+        return None
+    best, best_score = None, 0.0
+    for group, label in _GROUPS.items():
+        score = similarity(norm, label)
+        if score > best_score:
+            best, best_score = group, score
+    # a group heading is short: "（三）不予公开", never "2.其他法律行政法规禁止公开"
+    if best is None or best_score < 0.8 or not len(_GROUPS[best]) - 1 <= len(norm) <= len(_GROUPS[best]) + 3:
+        return None
+    return best
+
+
+def _match_row(segment: str, group: str | None) -> tuple[str | None, float]:
+    norm = compact(segment)
+    if not norm:
+        return None, 0.0
+    best, best_score = None, 0.0
+    for key, row_group, label in _APPLICATION_ROWS:
+        score = similarity(norm, label)
+        if group in ("denied", "unavailable", "rejected", "other"):
+            if row_group != group:
+                score -= 0.25  # prefer a row of the group the label sits in
+        elif row_group in ("denied", "unavailable", "rejected", "other") and len(norm) <= 3:
+            score -= 0.25  # a bare "其他" outside （六） is not other_other
+        if score > best_score:
+            best, best_score = key, score
+    return best, best_score
+
+
+class _RowState:
+    def __init__(self):
+        self.group: str | None = None
+
+    def classify(self, cells: list[GridCell], start: int) -> str:
+        """Row key for a data row whose label cells are ``cells[:start]``; updates the group state."""
+        segments: list[tuple[int, str]] = []
+        for cell in cells[:start]:
+            if cell.text.strip():
+                segments.extend(split_numbered(cell.text))
+        leaf: tuple[int, str] | None = None
+        for level, text in segments:
+            group = _group_of(text, level)
+            if group is not None:
+                self.group = group
+                leaf = None
+                continue
+            if level == 1:
+                self.group = None
+            elif level == 2:
+                self.group = "results"
+            leaf = (level, text)
+        if leaf is None:
+            # The row's own label is a group heading: （六）其他处理 as a single row (template 2019).
+            return "other" if self.group == "other" else "unrecognized"
+        key, score = _match_row(leaf[1], self.group)
+        return key if key is not None and score >= _ROW_MATCH_THRESHOLD else "unrecognized"
+
+    def observe_label_row(self, cells: list[GridCell]) -> None:
+        for cell in cells:
+            for level, text in split_numbered(cell.text):
+                group = _group_of(text, level)
+                if group is not None:
+                    self.group = group
+                elif level == 1:
+                    self.group = None
+
+
+def _applicant_key(text: str) -> str | None:
+    norm = compact(text)
+    if not norm or len(norm) > 12:
+        return None
+    for key, labels in _APPLICANT_LABELS:
+        if any(norm == label or (len(label) > 2 and label in norm) for label in labels):
+            return key
+    return None
+
+
+def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
+    positions: dict[str, int] = {}
+    state = _RowState()
+    data_started = False
+    for cells in rows:
+        if not has_values(cells):
+            if not data_started:
+                for i, cell in enumerate(cells):
+                    key = _applicant_key(cell.text)
+                    if key and cell.origin is None and key not in positions:
+                        positions[key] = i
+            state.observe_label_row(cells)
+            continue
+        data_started = True
+        start = label_end(cells)
+        if start == 0:
+            continue  # values without any label cannot be placed
+        columns = [k for k in APPLICANT_COLUMNS if k in positions] if len(positions) >= 3 else list(APPLICANT_COLUMNS)
+        geometry = [positions[k] for k in columns] if len(positions) >= 3 else None
+        key = state.classify(cells, start)
+        label = _row_label(cells[:start])
+        chosen, unused = align(cells, start, geometry, len(columns))
+        if unused:
+            tables.notes.append(_unused_note("applications", label, unused))
+        values = {col: v for col, cell in zip(columns, chosen, strict=True) if (v := _value(cell)) is not None}
+        tables.applications.append(ApplicationRow(row_key=key, row_label=label, cells=values))
+        if key in ("other_no_correction", "other_unpaid_fee", "other_other"):
+            tables.template_votes["2021"] += 1
+        elif key == "other":
+            tables.template_votes["2019"] += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Section 四: review and litigation
+
+_OUTCOME_LABELS = (
+    ("upheld", ("结果维持", "维持")),
+    ("corrected", ("结果纠正", "纠正")),
+    ("other", ("其他结果",)),
+    ("pending", ("尚未审结", "未审结")),
+    ("total", ("总计", "合计")),
+)
+_PROCEEDING_LABELS = (
+    ("litigation_direct", ("未经复议直接起诉", "直接起诉")),
+    ("litigation_after_review", ("复议后起诉",)),
+    ("administrative_review", ("行政复议",)),
+)
+
+
+def _outcome_candidates(text: str) -> tuple[str, ...]:
+    """Outcome keys a (possibly truncated) header label can stand for: ``结果`` → upheld or corrected."""
+    norm = compact(text)
+    if not norm or len(norm) > 8:
+        return ()
+    exact = tuple(key for key, labels in _OUTCOME_LABELS if any(label in norm for label in labels))
+    if exact:
+        return exact
+    return tuple(key for key, labels in _OUTCOME_LABELS if any(label.startswith(norm) for label in labels))
+
+
+def _proceeding_of(text: str) -> str | None:
+    norm = compact(text)
+    for key, labels in _PROCEEDING_LABELS:
+        if any(label in norm for label in labels):
+            return key
+    return None
+
+
+def _resolve_group(candidates: list[tuple[str, ...]]) -> list[str]:
+    """Outcome keys for consecutive header labels, resolving truncated ones by the printed order."""
+    keys: list[str] = []
+    for offset, options in enumerate(candidates):
+        expected = OUTCOME_COLUMNS[offset % len(OUTCOME_COLUMNS)]
+        keys.append(expected if expected in options or len(options) != 1 else options[0])
+    return keys
+
+
+def read_review(rows: list[list[GridCell]], tables: Tables) -> None:
+    outcome_cells: list[tuple[int, tuple[str, ...]]] = []
+    proceedings: list[str] = []
+    data_rows: list[list[GridCell]] = []
+    for cells in rows:
+        if has_values(cells):
+            data_rows.append(cells)
+            continue
+        if data_rows:
+            continue
+        for i, cell in enumerate(cells):
+            if cell.origin is not None or not cell.text.strip():
+                continue
+            proceeding = _proceeding_of(cell.text)
+            if proceeding is not None:
+                if proceeding not in proceedings:
+                    proceedings.append(proceeding)
+                continue
+            options = _outcome_candidates(cell.text)
+            if options:
+                outcome_cells.append((i, options))
+    if not data_rows:
+        return
+    ordered_proceedings = [p for p in proceedings if p != "administrative_review"]
+    if "administrative_review" in proceedings or not proceedings:
+        ordered_proceedings.insert(0, "administrative_review")
+    for p in PROCEEDINGS:
+        if p not in ordered_proceedings:
+            ordered_proceedings.append(p)
+
+    # Transposed layout: one row per proceeding, outcome columns across.
+    transposed = [(r, _proceeding_of(join_lines(c.text for c in r[: label_end(r)]))) for r in data_rows]
+    if all(label_end(r) > 0 and p for r, p in transposed):
+        group = outcome_cells[: len(OUTCOME_COLUMNS)]
+        keys = _resolve_group([o for _, o in group]) if group else list(OUTCOME_COLUMNS)
+        for cells, proceeding in transposed:
+            start = label_end(cells)
+            chosen, unused = align(cells, start, [p for p, _ in group] if group else None, len(keys))
+            if unused:
+                tables.notes.append(_unused_note("review_litigation", proceeding, unused))
+            values = {k: v for k, cell in zip(keys, chosen, strict=True) if (v := _value(cell)) is not None}
+            tables.review_litigation.append(ReviewRow(proceeding=proceeding, cells=values))
+        return
+
+    cells = data_rows[0]
+    start = label_end(cells)
+    value_count = sum(1 for c in cells[start:] if c.text.strip())
+    full = len(PROCEEDINGS) * len(OUTCOME_COLUMNS)
+    if len(outcome_cells) == full:
+        keys = _resolve_group([o for _, o in outcome_cells])
+        geometry = [p for p, _ in outcome_cells]
+    else:
+        if outcome_cells and value_count == full:
+            tables.notes.append(
+                f"review_litigation: header shows {len(outcome_cells)} outcome labels for {value_count} values; "
+                "read in the template's column order"
+            )
+        keys = list(OUTCOME_COLUMNS) * len(PROCEEDINGS)
+        geometry = None
+    chosen, unused = align(cells, start, geometry, len(keys))
+    if unused:
+        tables.notes.append(_unused_note("review_litigation", "data", unused))
+    per_proceeding: dict[str, dict[str, Value]] = {}
+    for index, (key, cell) in enumerate(zip(keys, chosen, strict=True)):
+        proceeding = ordered_proceedings[min(index // len(OUTCOME_COLUMNS), len(ordered_proceedings) - 1)]
+        value = _value(cell)
+        if value is not None:
+            per_proceeding.setdefault(proceeding, {})[key] = value
+    for proceeding in ordered_proceedings:
+        if proceeding in per_proceeding:
+            tables.review_litigation.append(ReviewRow(proceeding=proceeding, cells=per_proceeding[proceeding]))
+
+
+def read_tables(blocks) -> Tables:
+    tables = Tables()
+    located = locate(blocks)
+    if located[DISCLOSURE]:
+        read_disclosure(located[DISCLOSURE], tables)
+        if tables.active_disclosure:
+            tables.found.add(DISCLOSURE)
+    if located[APPLICATIONS]:
+        read_applications(located[APPLICATIONS], tables)
+        if tables.applications:
+            tables.found.add(APPLICATIONS)
+    if located[REVIEW]:
+        read_review(located[REVIEW], tables)
+        if tables.review_litigation:
+            tables.found.add(REVIEW)
+    return tables
