@@ -1,0 +1,80 @@
+"""archive.parallel.parse_many: real parsers in real worker processes, under real limits."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+from archive_test_helpers import SEEDS
+
+from archive.parallel import ParseJob, parse_many
+
+SEED_PATHS = sorted(SEEDS.glob("*.txt"))
+
+
+def seed_job(path: Path) -> ParseJob:
+    return ParseJob(path.read_bytes(), filename=path.name, url=path.as_uri())
+
+
+def oversized_report() -> ParseJob:
+    """A real pathological input: one report's text repeated a thousand times (6 MB, seconds to parse)."""
+    return ParseJob(SEED_PATHS[4].read_bytes() * 1000, filename="oversized.txt")
+
+
+def test_every_job_comes_back_in_input_order_with_bad_input_explained():
+    jobs = [seed_job(p) for p in SEED_PATHS]
+    jobs.insert(2, ParseJob(bytes(range(256)) * 64, filename="junk.bin"))
+    results = list(parse_many(jobs, workers=2, ordered=True))
+    assert [index for index, _ in results] == list(range(len(jobs)))
+    junk = results[2][1]
+    assert junk.status == "error" and "binary" in junk.status_detail
+    assert [r.status for i, r in results if i != 2] == ["full"] * 5
+
+
+@pytest.mark.slow
+def test_a_document_over_the_time_limit_is_stopped_and_the_others_still_parse():
+    jobs = [oversized_report(), seed_job(SEED_PATHS[0]), seed_job(SEED_PATHS[1])]
+    results = dict(parse_many(jobs, workers=1, time_limit=0.3))
+    assert results[0].status == "error"
+    assert results[0].status_detail == "parsing took longer than the time limit of 0.3 s; stopped"
+    assert results[1].status == results[2].status == "full"
+
+
+@pytest.mark.slow
+def test_a_killed_worker_costs_only_its_document():
+    def kill_workers() -> None:
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+
+    jobs = [oversized_report(), seed_job(SEED_PATHS[3])]
+    killer = threading.Timer(0.5, kill_workers)
+    killer.start()
+    try:
+        results = dict(parse_many(jobs, workers=1, time_limit=60))
+    finally:
+        killer.cancel()
+    assert results[0].status == "error"
+    assert results[0].status_detail.startswith("parser process died (signal SIGKILL")
+    assert results[1].status == "full"
+
+
+def _address_space_mb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError("no VmSize in /proc/self/status")
+
+
+@pytest.mark.slow
+def test_a_document_over_the_memory_limit_fails_alone():
+    # Workers are forked from this process, so they start at its address-space size.
+    limit = _address_space_mb() + 48
+    jobs = [oversized_report(), seed_job(SEED_PATHS[2])]
+    results = dict(parse_many(jobs, workers=1, time_limit=120, memory_limit_mb=limit))
+    assert results[0].status == "error"
+    assert f"memory limit of {limit} MB" in results[0].status_detail or "out of memory" in results[0].status_detail
+    assert results[1].status == "full"
