@@ -80,7 +80,8 @@ def align(
     ``positions`` are the header's grid columns (or ``None`` when the header gives no usable
     geometry).  A column with no cell in the row gets ``None`` (not printed).
     """
-    value_cells = [i for i in range(start, len(cells)) if cells[i].text.strip()]
+    # copies of a merged value cell are the same value, not more values
+    value_cells = [i for i in range(start, len(cells)) if cells[i].text.strip() and cells[i].origin is None]
     usable = (
         positions and len(positions) == width and all(b > a for a, b in itertools.pairwise(positions))
     )
@@ -97,7 +98,7 @@ def align(
             chosen = [cells[p + best_shift] if p + best_shift < len(cells) else None for p in positions]
             unused = [cells[i] for i in value_cells if i - best_shift not in wanted]
             return chosen, unused
-    run = list(cells[start:])
+    run = [c for c in cells[start:] if c.origin is None or not c.text.strip()]
     while run and not run[-1].text.strip():
         run.pop()
     while len(run) > width and not run[0].text.strip():
@@ -331,8 +332,11 @@ _APPLICATION_ROWS = (
 )
 _ROW_MATCH_THRESHOLD = 0.6
 #: Result rows summed by rule 3.
-RESULT_ROW_KEYS = ("granted", "partially_granted", "other") + tuple(
-    key for key, group, _ in _APPLICATION_ROWS if group and group != "results"
+RESULT_ROW_KEYS = (
+    "granted",
+    "partially_granted",
+    "other",
+    *(key for key, group, _ in _APPLICATION_ROWS if group and group != "results"),
 )
 
 
