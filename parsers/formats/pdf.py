@@ -403,15 +403,18 @@ def _group_lines(chars: list[PositionedChar]) -> list[_Line]:
 
 
 def _join_lines(texts: list[str]) -> str:
-    """Join wrapped lines: nothing between CJK, a space between Latin words."""
+    """Join wrapped lines: nothing between CJK, a space between Latin words or where the line broke at a space."""
     out = ""
-    for text in texts:
-        text = " ".join(text.split())
+    broke_at_space = False
+    for raw in texts:
+        text = " ".join(raw.split())
         if not text:
+            broke_at_space = broke_at_space or bool(raw)
             continue
-        if out and not (_CJK.match(out[-1]) or _CJK.match(text[0])) and not out.endswith("-"):
+        if out and (broke_at_space or raw[0].isspace() or not (_CJK.match(out[-1]) or _CJK.match(text[0]))):
             out += " "
         out += text
+        broke_at_space = raw[-1].isspace()
     return out
 
 
@@ -530,32 +533,57 @@ def _cluster(values: list[float]) -> list[float]:
     return out
 
 
-def _build_grid(parts: list[_TablePart], label: str) -> Grid:
-    """Stack the parts of one table into a virtual surface and read its cell grid."""
-    horizontals: list[Ruling] = []
-    verticals: list[Ruling] = []
-    chars: list[tuple[PositionedChar, float, int]] = []  # char, shifted centre y, page
-    join_ys: list[float] = []  # virtual y where each continuation part starts
-    shift = previous_bottom = 0.0
-    for number, part in enumerate(parts):
-        if number:
-            shift = previous_bottom - part.top
-            join_ys.append(part.top + shift)
-        horizontals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.horizontals)
-        verticals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.verticals)
-        chars.extend((c, c.cy + shift, part.page) for c in part.chars)
-        previous_bottom = part.bottom + shift
+#: A cell text that starts a new item (一、 （二） 3. 第二十条…): never the tail of a row split by a page break.
+_ITEM_START = re.compile(r"^\s*([（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]|第[一二三四五六七八九十百\d]+条)")
 
-    xs = _cluster([(s.x0 + s.x1) / 2 for s in verticals])
-    ys = _cluster([(s.y0 + s.y1) / 2 for s in horizontals])
-    n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    pages = sorted({p.page + 1 for p in parts})
-    source = f"{label} page {pages[0]}" if len(pages) == 1 else f"{label} pages {pages[0]}-{pages[-1]}"
-    if n_rows < 1 or n_cols < 1:
-        return Grid(rows=[], source=source)
 
+@dataclass
+class _CellLayout:
+    """Elementary cells (between every pair of neighbouring rulings) grouped into merged cells."""
+
+    xs: list[float]
+    ys: list[float]
+    roots: list[int]
+    """root elementary cell (row * n_cols + col, always the region's top-left) of every elementary cell"""
+    texts: dict[int, str]
+    sources: dict[int, str]
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.xs) - 1
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ys) - 1
+
+    def row_texts(self, r: int) -> list[str]:
+        """Texts of the cells that start in row ``r`` ("" for copies of cells above)."""
+        n = self.n_cols
+        return [self.texts.get(self.roots[r * n + c], "") if self.roots[r * n + c] // n == r else ""
+                for c in range(n)]
+
+    def signature(self, r: int) -> tuple[str, ...]:
+        n = self.n_cols
+        return tuple(self.texts[root] for c in range(n)
+                     if (root := self.roots[r * n + c]) // n == r and root % n == c and self.texts.get(root))
+
+
+def _lay_out_cells(
+    horizontals: list[Ruling], verticals: list[Ruling], chars: list[tuple[PositionedChar, int]], *,
+    label: str, collapse: frozenset[float] = frozenset(), joins: tuple[float, ...] = (),
+) -> _CellLayout | None:
+    """Rulings + characters → merged cells.
+
+    ``collapse`` are join lines (virtual y) to ignore because the row was split by a page break;
+    at the other ``joins`` a merged cell that the page break cut in two is joined again.
+    """
     horizontals = _merge_collinear(horizontals, True)
     verticals = _merge_collinear(verticals, False)
+    xs = _cluster([v.x0 for v in verticals])
+    ys = [y for y in _cluster([h.y0 for h in horizontals]) if all(abs(y - j) > SNAP for j in collapse)]
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    if n_rows < 1 or n_cols < 1:
+        return None
     vertical_spans = [[(v.y0, v.y1) for v in verticals if abs(v.x0 - x) <= SNAP] for x in xs]
     horizontal_spans = [[(h.x0, h.x1) for h in horizontals if abs(h.y0 - y) <= SNAP] for y in ys]
 
@@ -582,66 +610,132 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
             if r + 1 < n_rows and not covered(horizontal_spans[r + 1], (xs[c] + xs[c + 1]) / 2):
                 union(r * n_cols + c, (r + 1) * n_cols + c)
 
-    cell_chars: dict[int, list[PositionedChar]] = {}
-    cell_page: dict[int, int] = {}
-    for char, cy, page in chars:
-        r = bisect_right(ys, cy) - 1
+    cell_chars: dict[int, list[tuple[PositionedChar, int]]] = {}
+    for char, page in chars:
+        r = bisect_right(ys, char.cy) - 1
         c = bisect_right(xs, char.cx) - 1
         if 0 <= r < n_rows and 0 <= c < n_cols:
-            root = find(r * n_cols + c)
-            cell_chars.setdefault(root, []).append(char)
-            cell_page.setdefault(root, page)
+            cell_chars.setdefault(r * n_cols + c, []).append((char, page))
 
+    _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars)
+
+    region_chars: dict[int, list[tuple[PositionedChar, int]]] = {}
+    for cell, members in cell_chars.items():
+        region_chars.setdefault(find(cell), []).extend(members)
     texts: dict[int, str] = {}
     sources: dict[int, str] = {}
-    for root, members in cell_chars.items():
-        texts[root] = _join_lines([line.text for line in _group_lines(members)])
-        x, y = min(ch.x0 for ch in members), min(ch.top for ch in members)
-        sources[root] = f"{label} page {cell_page[root] + 1} x={x:.0f} y={y:.0f}"
-
-    rows: list[list[GridCell]] = []
-    row_starts: list[float] = []
-    for r in range(n_rows):
-        row: list[GridCell] = []
-        for c in range(n_cols):
-            root = find(r * n_cols + c)
-            origin = divmod(root, n_cols)
-            text = texts.get(root, "")
-            cell_source = sources.get(root) or f"{source} row {origin[0] + 1} col {origin[1] + 1}"
-            row.append(GridCell(text=text, source=cell_source, origin=None if origin == (r, c) else origin))
-        rows.append(row)
-        row_starts.append(ys[r])
-    rows = _drop_repeated_headers(rows, row_starts, join_ys)
-    return Grid(rows=rows, source=source)
+    for root, members in region_chars.items():
+        glyphs = [char for char, _ in members]
+        texts[root] = _join_lines([line.text for line in _group_lines(glyphs)])
+        first = min(members, key=lambda member: (member[0].top, member[0].x0))
+        sources[root] = f"{label} page {first[1] + 1} x={first[0].x0:.0f} y={first[0].top:.0f}"
+    roots = [find(i) for i in range(n_rows * n_cols)]
+    return _CellLayout(xs, ys, roots, texts, sources)
 
 
-def _drop_repeated_headers(rows: list[list[GridCell]], row_starts: list[float], join_ys: list[float]) -> list:
-    """Drop the header rows a layout program repeated at the top of each continuation page."""
-    if not join_ys:
-        return rows
-    texts = [[cell.text for cell in row] for row in rows]
-    drop: set[int] = set()
-    for join in join_ys:
-        start = next((i for i, y in enumerate(row_starts) if y >= join - SNAP), None)
-        if start is None:
+def _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars) -> None:
+    """A merged cell running over a page break is drawn closed on both pages: join the halves again.
+
+    Only where both halves are merged cells themselves (a label spanning several rows), the lower
+    half is empty and the upper half is not — a one-row empty cell below a label is a real blank.
+    """
+    for join in joins:
+        jr = next((i for i, y in enumerate(ys) if abs(y - join) <= SNAP), None)
+        if jr is None or jr == 0 or jr >= len(ys) - 1:
             continue
-        k = 0
-        while start + k < len(rows) and k < start and texts[start + k] == texts[k] and any(texts[k]):
-            k += 1
-        drop.update(range(start, start + k))
-    if not drop:
-        return rows
-    kept = [i for i in range(len(rows)) if i not in drop]
-    new_index = {old: new for new, old in enumerate(kept)}
-    result = []
-    for i in kept:
+        for c in range(n_cols):
+            upper, lower = find((jr - 1) * n_cols + c), find(jr * n_cols + c)
+            if upper == lower:
+                continue
+            members = {}
+            for root in (upper, lower):
+                members[root] = [i for i in range(len(ys) - 1) for cc in range(n_cols) if find(i * n_cols + cc) == root
+                                 and cc == c]
+            upper_rows, lower_rows = members[upper], members[lower]
+            lower_empty = not any(find(cell) == lower for cell in cell_chars)
+            upper_full = any(find(cell) == upper for cell in cell_chars)
+            if lower_empty and upper_full and (len(upper_rows) > 1 or len(lower_rows) > 1):
+                union(upper, lower)
+
+
+def _is_split_row(upper: list[str], lower: list[str]) -> bool:
+    """Is ``lower`` (first row after a page break) the tail of ``upper`` (last row before it)?
+
+    The tail of a split row has text only in cells that overflowed (a subset of the upper row's
+    filled cells — its numbers were printed before the break), and none of it starts a new item.
+    """
+    upper_filled = {c for c, text in enumerate(upper) if text}
+    lower_filled = {c for c, text in enumerate(lower) if text}
+    return bool(lower_filled) and lower_filled < upper_filled and not any(
+        _ITEM_START.match(lower[c]) for c in lower_filled)
+
+
+def _without_repeated_header(first: _TablePart, part: _TablePart, label: str) -> _TablePart:
+    """Crop the header rows a layout program repeated at the top of a continuation page."""
+    head = _lay_out_cells(first.horizontals, first.verticals, [(c, first.page) for c in first.chars], label=label)
+    tail = _lay_out_cells(part.horizontals, part.verticals, [(c, part.page) for c in part.chars], label=label)
+    if head is None or tail is None:
+        return part
+    k = 0
+    while (k < min(head.n_rows, tail.n_rows) - 1 and head.signature(k) and head.signature(k) == tail.signature(k)):
+        k += 1
+    if not k:
+        return part
+    crop = tail.ys[k]
+    return _TablePart(
+        part.page, crop, part.bottom, part.left, part.right,
+        horizontals=[h for h in part.horizontals if h.y0 >= crop - SNAP],
+        verticals=[Ruling(v.x0, max(v.y0, crop), v.x1, v.y1) for v in part.verticals if v.y1 > crop + SNAP],
+        chars=[c for c in part.chars if c.cy > crop],
+    )
+
+
+def _build_grid(parts: list[_TablePart], label: str) -> Grid:
+    """Stack the parts of one table into a virtual surface and read its cell grid."""
+    pages = sorted({p.page + 1 for p in parts})
+    source = f"{label} page {pages[0]}" if len(pages) == 1 else f"{label} pages {pages[0]}-{pages[-1]}"
+    parts = [parts[0], *(_without_repeated_header(parts[0], part, label) for part in parts[1:])]
+    horizontals: list[Ruling] = []
+    verticals: list[Ruling] = []
+    chars: list[tuple[PositionedChar, int]] = []
+    joins: list[float] = []  # virtual y where each continuation part starts
+    shift = previous_bottom = 0.0
+    for number, part in enumerate(parts):
+        if number:
+            shift = previous_bottom - part.top
+            joins.append(previous_bottom)
+        if shift:
+            horizontals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.horizontals)
+            verticals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.verticals)
+            chars.extend((PositionedChar(c.text, c.x0, c.top + shift, c.x1, c.bottom + shift), part.page)
+                         for c in part.chars)
+        else:
+            horizontals.extend(part.horizontals)
+            verticals.extend(part.verticals)
+            chars.extend((c, part.page) for c in part.chars)
+        previous_bottom = part.bottom + shift
+
+    layout = _lay_out_cells(horizontals, verticals, chars, label=label, joins=tuple(joins))
+    if layout is None:
+        return Grid(rows=[], source=source)
+    split = []
+    for join in joins:
+        jr = next((i for i, y in enumerate(layout.ys) if abs(y - join) <= SNAP), None)
+        if jr and jr < layout.n_rows and _is_split_row(layout.row_texts(jr - 1), layout.row_texts(jr)):
+            split.append(join)
+    if split:
+        layout = _lay_out_cells(horizontals, verticals, chars, label=label, joins=tuple(joins),
+                                collapse=frozenset(split)) or layout
+
+    n = layout.n_cols
+    rows: list[list[GridCell]] = []
+    for r in range(layout.n_rows):
         row = []
-        for cell in rows[i]:
-            if cell.origin is not None and cell.origin[0] in drop:
-                cell = GridCell(text=cell.text, source=cell.source, origin=None, ocr=cell.ocr)
-            elif cell.origin is not None:
-                cell = GridCell(text=cell.text, source=cell.source, origin=(new_index[cell.origin[0]], cell.origin[1]),
-                                ocr=cell.ocr)
-            row.append(cell)
-        result.append(row)
-    return result
+        for c in range(n):
+            root = layout.roots[r * n + c]
+            origin = divmod(root, n)
+            cell_source = layout.sources.get(root) or f"{source} row {origin[0] + 1} col {origin[1] + 1}"
+            row.append(GridCell(text=layout.texts.get(root, ""), source=cell_source,
+                                origin=None if origin == (r, c) else origin))
+        rows.append(row)
+    return Grid(rows=rows, source=source)
