@@ -203,3 +203,307 @@ def m0001_core(db: sqlite_utils.Database) -> None:
 def apply(db: sqlite_utils.Database) -> None:
     """Bring ``db`` up to the current schema (idempotent)."""
     migrations.apply(db)
+
+
+@migrations()
+def m0003_publish(db: sqlite_utils.Database) -> None:
+    """What publishing needs: the bigram search index (``archive.search``), facet indexes, a codebook
+    of section 三 rows, and the views researchers ask for (documented in ``metadata.json``)."""
+    db.executescript(
+        """
+        -- Contentless: it stores only the index of bigram tokens (archive/search.py), rowid = reports.rowid.
+        -- The trailing comment is how datasette-search-all recognises it as the index of reports.
+        CREATE VIRTUAL TABLE reports_fts USING fts5(
+            title, text, content='', tokenize="unicode61 remove_diacritics 0" /* content="reports" */
+        );
+        CREATE TABLE reports_fts_state (
+            report_rowid INTEGER PRIMARY KEY,
+            report_id TEXT NOT NULL,
+            fingerprint TEXT NOT NULL
+        );
+
+        CREATE INDEX publish_reports_province ON reports(province);
+        CREATE INDEX publish_reports_level ON reports(level);
+        CREATE INDEX publish_reports_body_kind ON reports(body_kind);
+        CREATE INDEX publish_reports_template ON reports(template);
+        CREATE INDEX publish_reports_status ON reports(status);
+        CREATE INDEX publish_reports_published ON reports(published);
+        CREATE INDEX publish_reports_province_year ON reports(province, year);
+        CREATE INDEX publish_applications_row_key ON applications(report_id, row_key);
+        CREATE INDEX publish_validation_issues_rule ON validation_issues(rule);
+
+        CREATE TABLE application_rows (
+            row_key TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            outcome TEXT NOT NULL,          -- intake | granted | denied | unavailable | rejected | other | total | carried_forward
+            label_zh TEXT NOT NULL,
+            label_en TEXT NOT NULL,
+            template TEXT NOT NULL          -- both | 2019 | 2021
+        );
+        INSERT INTO application_rows VALUES
+            ('new_received', 1, 'intake', '一、本年新收政府信息公开申请数量', 'New applications received this year', 'both'),
+            ('carried_over', 2, 'intake', '二、上年结转政府信息公开申请数量', 'Applications carried over from last year', 'both'),
+            ('granted', 3, 'granted', '（一）予以公开', 'Granted in full', 'both'),
+            ('partially_granted', 4, 'granted', '（二）部分公开', 'Granted in part', 'both'),
+            ('denied_state_secret', 5, 'denied', '（三）不予公开 1.属于国家秘密', 'Denied: state secret', 'both'),
+            ('denied_prohibited_by_law', 6, 'denied', '2.其他法律行政法规禁止公开', 'Denied: prohibited by other laws', 'both'),
+            ('denied_security_stability', 7, 'denied', '3.危及“三安全一稳定”', 'Denied: endangers security or stability', 'both'),
+            ('denied_third_party_rights', 8, 'denied', '4.保护第三方合法权益', 'Denied: third-party rights', 'both'),
+            ('denied_internal_affairs', 9, 'denied', '5.属于三类内部事务信息', 'Denied: internal affairs', 'both'),
+            ('denied_process_information', 10, 'denied', '6.属于四类过程性信息', 'Denied: process information', 'both'),
+            ('denied_enforcement_files', 11, 'denied', '7.属于行政执法案卷', 'Denied: law-enforcement files', 'both'),
+            ('denied_administrative_query', 12, 'denied', '8.属于行政查询事项', 'Denied: administrative query', 'both'),
+            ('unavailable_not_held', 13, 'unavailable', '（四）无法提供 1.本机关不掌握相关政府信息', 'Unavailable: not held', 'both'),
+            ('unavailable_needs_creation', 14, 'unavailable', '2.没有现成信息需要另行制作', 'Unavailable: would need creating', 'both'),
+            ('unavailable_unclear', 15, 'unavailable', '3.补正后申请内容仍不明确', 'Unavailable: still unclear after correction', 'both'),
+            ('rejected_petition_complaint', 16, 'rejected', '（五）不予处理 1.信访举报投诉类申请', 'Not processed: petition or complaint', 'both'),
+            ('rejected_duplicate', 17, 'rejected', '2.重复申请', 'Not processed: duplicate', 'both'),
+            ('rejected_publication', 18, 'rejected', '3.要求提供公开出版物', 'Not processed: asks for publications', 'both'),
+            ('rejected_excessive', 19, 'rejected', '4.无正当理由大量反复申请', 'Not processed: excessive repeated requests', 'both'),
+            ('rejected_confirmation', 20, 'rejected', '5.要求行政机关确认或重新出具已获取信息', 'Not processed: asks to confirm or re-issue', 'both'),
+            ('other_no_correction', 21, 'other', '（六）其他处理 1.申请人无正当理由逾期不补正', 'Other: applicant did not correct in time', '2021'),
+            ('other_unpaid_fee', 22, 'other', '2.申请人逾期未按收费通知要求缴纳费用', 'Other: fee not paid', '2021'),
+            ('other_other', 23, 'other', '3.其他', 'Other: other', '2021'),
+            ('other', 24, 'other', '（六）其他处理', 'Other processing (single row)', '2019'),
+            ('total_processed', 25, 'total', '（七）总计', 'Total processed', 'both'),
+            ('carried_forward', 26, 'carried_forward', '四、结转下年度继续办理', 'Carried forward to next year', 'both'),
+            ('unrecognized', 27, 'unrecognized', '（未识别的行）', 'Row whose label matched no key', 'both');
+
+        -- Text indexed for search; also the reference a plain substring scan is checked against.
+        CREATE VIEW report_search_source AS
+        SELECT r.rowid AS report_rowid, r.id AS report_id, r.title,
+               coalesce(
+                   (SELECT t.text FROM report_texts t WHERE t.report_id = r.id),
+                   (SELECT group_concat(coalesce(s.heading, '') || char(10) || coalesce(s.text, ''), char(10))
+                    FROM sections s WHERE s.report_id = r.id)
+               ) AS body
+        FROM reports r;
+
+        CREATE VIEW report_headlines AS
+        SELECT r.id AS report_id, r.title, r.year, r.agency, r.agency_id, r.province, r.city, r.county, r.level,
+               r.body_kind, r.template, r.status, r.published,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'new_received') AS new_received,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'carried_over') AS carried_over,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'granted') AS granted,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'partially_granted') AS partially_granted,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key GLOB 'denied_*') AS denied,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'denied_state_secret') AS denied_state_secret,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'denied_prohibited_by_law') AS denied_prohibited_by_law,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'denied_security_stability') AS denied_security_stability,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'denied_third_party_rights') AS denied_third_party_rights,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'denied_internal_affairs') AS denied_internal_affairs,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'denied_process_information') AS denied_process_information,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'denied_enforcement_files') AS denied_enforcement_files,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'denied_administrative_query') AS denied_administrative_query,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key GLOB 'unavailable_*') AS unavailable,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key GLOB 'rejected_*') AS not_processed,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key GLOB 'other*') AS other_processing,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'total_processed') AS total_processed,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'carried_forward') AS carried_forward,
+               (SELECT sum(coalesce(v.total, 0)) FROM review_litigation v
+                 WHERE v.report_id = r.id AND v.proceeding = 'administrative_review') AS reviews,
+               (SELECT sum(coalesce(v.corrected, 0)) FROM review_litigation v
+                 WHERE v.report_id = r.id AND v.proceeding = 'administrative_review') AS reviews_corrected,
+               (SELECT sum(coalesce(v.total, 0)) FROM review_litigation v
+                 WHERE v.report_id = r.id AND v.proceeding GLOB 'litigation_*') AS lawsuits,
+               (SELECT sum(coalesce(v.corrected, 0)) FROM review_litigation v
+                 WHERE v.report_id = r.id AND v.proceeding GLOB 'litigation_*') AS lawsuits_corrected,
+               r.issue_count, r.duplicate_of, r.gone
+        FROM reports r;
+
+        CREATE VIEW applications_by_province_year AS
+        SELECT r.province, r.year, count(DISTINCT r.id) AS reports,
+               sum(CASE WHEN a.row_key = 'new_received' THEN coalesce(a.total, 0) END) AS new_received,
+               sum(CASE WHEN a.row_key = 'granted' THEN coalesce(a.total, 0) END) AS granted,
+               sum(CASE WHEN a.row_key = 'partially_granted' THEN coalesce(a.total, 0) END) AS partially_granted,
+               sum(CASE WHEN a.row_key GLOB 'denied_*' THEN coalesce(a.total, 0) END) AS denied,
+               sum(CASE WHEN a.row_key GLOB 'unavailable_*' THEN coalesce(a.total, 0) END) AS unavailable,
+               sum(CASE WHEN a.row_key GLOB 'rejected_*' THEN coalesce(a.total, 0) END) AS not_processed,
+               sum(CASE WHEN a.row_key GLOB 'other*' THEN coalesce(a.total, 0) END) AS other_processing,
+               sum(CASE WHEN a.row_key = 'total_processed' THEN coalesce(a.total, 0) END) AS total_processed
+        FROM reports r JOIN applications a ON a.report_id = r.id
+        WHERE r.duplicate_of IS NULL
+        GROUP BY r.province, r.year;
+
+        CREATE VIEW denial_reasons AS
+        SELECT r.year, c.outcome, a.row_key, c.label_zh, c.label_en,
+               count(DISTINCT a.report_id) AS reports, sum(coalesce(a.total, 0)) AS applications
+        FROM applications a
+        JOIN reports r ON r.id = a.report_id
+        JOIN application_rows c ON c.row_key = a.row_key
+        WHERE r.duplicate_of IS NULL AND c.outcome IN ('denied', 'unavailable', 'rejected', 'other')
+        GROUP BY r.year, a.row_key;
+
+        CREATE VIEW consistency_failures AS
+        SELECT r.id AS report_id, r.title, r.agency, r.province, r.year, r.template,
+               count(*) AS issues,
+               (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT rule FROM validation_issues w
+                  WHERE w.report_id = r.id ORDER BY rule)) AS rules,
+               group_concat(v.location, '; ') AS locations
+        FROM validation_issues v JOIN reports r ON r.id = v.report_id
+        GROUP BY r.id;
+
+        CREATE VIEW report_years AS
+        SELECT coalesce(r.agency_id, coalesce(r.province, '') || '|' || r.agency) AS body_key,
+               r.agency, r.province, r.year, r.id AS report_id,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'carried_over') AS carried_over,
+               (SELECT sum(coalesce(a.total, 0)) FROM applications a
+                 WHERE a.report_id = r.id AND a.row_key = 'carried_forward') AS carried_forward,
+               row_number() OVER (
+                   PARTITION BY coalesce(r.agency_id, coalesce(r.province, '') || '|' || r.agency), r.year
+                   ORDER BY r.published DESC, r.id
+               ) AS rank_in_year
+        FROM reports r
+        WHERE r.duplicate_of IS NULL AND r.year IS NOT NULL AND r.agency IS NOT NULL;
+
+        CREATE VIEW carry_over_chain AS
+        SELECT t.body_key, t.agency, t.province, t.year, t.report_id, t.carried_forward,
+               n.year AS next_year, n.report_id AS next_report_id, n.carried_over AS next_carried_over,
+               n.carried_over - t.carried_forward AS difference,
+               CASE WHEN t.carried_forward IS NULL OR n.carried_over IS NULL THEN NULL
+                    ELSE t.carried_forward != n.carried_over END AS chain_break
+        FROM report_years t
+        JOIN report_years n ON n.body_key = t.body_key AND n.year = t.year + 1 AND n.rank_in_year = 1
+        WHERE t.rank_in_year = 1;
+
+        CREATE VIEW missing_report_years AS
+        WITH RECURSIVE
+            reported AS (SELECT DISTINCT body_key, year FROM report_years),
+            bodies AS (
+                SELECT body_key, max(agency) AS agency, max(province) AS province,
+                       min(year) AS first_year, max(year) AS last_year, count(DISTINCT year) AS years_reported
+                FROM report_years GROUP BY body_key
+            ),
+            span(year) AS (
+                SELECT min(year) FROM report_years
+                UNION ALL SELECT year + 1 FROM span WHERE year < (SELECT max(year) FROM report_years)
+            )
+        SELECT b.body_key, b.agency, b.province, s.year AS missing_year, b.first_year, b.last_year,
+               b.years_reported
+        FROM bodies b JOIN span s ON s.year > b.first_year
+        LEFT JOIN reported p ON p.body_key = b.body_key AND p.year = s.year
+        WHERE p.body_key IS NULL;
+
+        CREATE VIEW reports_by_month AS
+        SELECT substr(published, 1, 7) AS month, count(*) AS reports
+        FROM reports
+        WHERE published IS NOT NULL AND duplicate_of IS NULL
+        GROUP BY month;
+        """
+    )
+
+
+@migrations()
+def m0002_crawl(db: sqlite_utils.Database) -> None:
+    """What the crawler records: the WARC index, what it knows per URL (for incremental and resumed
+    crawls), failures with their reason, and one status row per portal and crawl.  All of it can be
+    rebuilt from the WARC files (``xxgknb build``), except conditional-request validators."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS portals (
+            id TEXT PRIMARY KEY,            -- registry id (spiders/portals/*.toml)
+            name TEXT NOT NULL,
+            start_url TEXT NOT NULL,
+            level TEXT,
+            region_code TEXT,
+            cms TEXT                        -- CMS hint, NULL = detected
+        );
+
+        CREATE TABLE IF NOT EXISTS warc_records (
+            warc_file TEXT NOT NULL,        -- path relative to the data directory
+            offset INTEGER NOT NULL,        -- byte offset of the response record (one gzip member)
+            length INTEGER NOT NULL,        -- its compressed length
+            record_id TEXT,
+            url TEXT NOT NULL,              -- URL requested, before redirects
+            final_url TEXT NOT NULL,        -- URL that answered
+            method TEXT,
+            status INTEGER,
+            content_type TEXT,
+            sha256 TEXT,                    -- of the payload, Content-Encoding undone
+            size INTEGER,
+            fetched_at TEXT,
+            portal_id TEXT,
+            crawl_id TEXT,
+            role TEXT,                      -- start | list | item | attachment | robots
+            parent_url TEXT,
+            link_text TEXT,
+            PRIMARY KEY (warc_file, offset)
+        );
+        CREATE INDEX IF NOT EXISTS warc_records_url ON warc_records(url);
+        CREATE INDEX IF NOT EXISTS warc_records_portal_role ON warc_records(portal_id, role);
+
+        CREATE TABLE IF NOT EXISTS crawl_urls (
+            url TEXT PRIMARY KEY,
+            portal_id TEXT,
+            role TEXT,
+            status INTEGER,                 -- of the last fetch
+            sha256 TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            listed_as TEXT,                 -- link text and date as last seen on a list; a change means re-fetch
+            verdict TEXT,                   -- report | attachment_holder | lookalike | not_a_report | document | list
+            first_seen TEXT,
+            last_fetched TEXT,
+            last_listed_crawl TEXT,         -- crawl that last saw it linked from the portal
+            gone_since TEXT
+        );
+        CREATE INDEX IF NOT EXISTS crawl_urls_portal ON crawl_urls(portal_id);
+
+        CREATE TABLE IF NOT EXISTS crawl_failures (
+            crawl_id TEXT NOT NULL,
+            portal_id TEXT,
+            url TEXT NOT NULL,
+            reason TEXT NOT NULL,           -- http_error | challenge | empty_body | unexpected_structure | timeout | robots
+            detail TEXT,
+            at TEXT,
+            PRIMARY KEY (crawl_id, url, reason)
+        );
+
+        CREATE TABLE IF NOT EXISTS crawls (
+            crawl_id TEXT NOT NULL,
+            portal_id TEXT NOT NULL,
+            start_url TEXT,
+            cms TEXT,
+            started_at TEXT,
+            finished_at TEXT,               -- NULL while running, or when the crawl was killed
+            finish_reason TEXT,             -- Scrapy's: finished | shutdown | closespider_* …
+            complete INTEGER NOT NULL DEFAULT 0,  -- every list page read: only then are gone marks made
+            pages_fetched INTEGER NOT NULL DEFAULT 0,
+            not_modified INTEGER NOT NULL DEFAULT 0,
+            list_pages INTEGER NOT NULL DEFAULT 0,
+            reports_found INTEGER NOT NULL DEFAULT 0,
+            new_reports INTEGER NOT NULL DEFAULT 0,
+            changed_reports INTEGER NOT NULL DEFAULT 0,
+            gone_reports INTEGER NOT NULL DEFAULT 0,
+            lookalikes_skipped INTEGER NOT NULL DEFAULT 0,
+            failures_http_error INTEGER NOT NULL DEFAULT 0,
+            failures_challenge INTEGER NOT NULL DEFAULT 0,
+            failures_empty_body INTEGER NOT NULL DEFAULT 0,
+            failures_unexpected_structure INTEGER NOT NULL DEFAULT 0,
+            failures_timeout INTEGER NOT NULL DEFAULT 0,
+            failures_robots INTEGER NOT NULL DEFAULT 0,
+            blocked INTEGER NOT NULL DEFAULT 0,
+            blocked_hosts TEXT,
+            PRIMARY KEY (crawl_id, portal_id)
+        );
+        """
+    )

@@ -1,0 +1,163 @@
+"""The Datasette plugin of the corpus: Chinese search, the report page, archived copies, robots.
+
+Registered through the ``datasette`` entry point group in ``pyproject.toml`` so that it is active
+for ``xxgknb serve`` and for a plain ``datasette corpus.db -m metadata.json`` alike, and so that
+its templates and static files ship inside the package.
+
+Configuration (``metadata.json`` → ``plugins`` → ``xxgknb``):
+
+* ``database``: name of the corpus database (default ``corpus``);
+* ``allow_robots``: ``true`` lets search engines crawl (default: everything is disallowed);
+* ``archive_root``: directory holding the WARC files; archived copies are only read below it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from urllib.parse import urlsplit
+
+import markupsafe
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+
+from archive.search import STATE_TABLE, fts_query
+from publish import archived, report_page
+
+PLUGIN = "xxgknb"
+REPORT_ID_PATTERN = r"[0-9a-f]{16}"
+
+
+def plugin_config(datasette) -> dict:
+    return datasette.plugin_config(PLUGIN) or {}
+
+
+def corpus_name(datasette) -> str:
+    return plugin_config(datasette).get("database", "corpus")
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn: sqlite3.Connection, database: str, datasette) -> None:
+    # trylast: Datasette's own escape_fts is registered by an earlier hook call and must be
+    # replaced, but only for databases that carry our bigram index.
+    has_bigram_index = conn.execute(
+        "select 1 from sqlite_master where type = 'table' and name = ?", [STATE_TABLE]
+    ).fetchone()
+    if has_bigram_index:
+        conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+
+
+@hookimpl
+def register_routes(datasette):
+    return [
+        (rf"^/-/report/(?P<report_id>{REPORT_ID_PATTERN})$", report_view),
+        (rf"^/-/report/(?P<report_id>{REPORT_ID_PATTERN})/archived$", archived_view),
+        (r"^/robots\.txt$", robots_view),
+    ]
+
+
+async def report_view(datasette, request):
+    db = datasette.get_database(corpus_name(datasette))
+    report_id = request.url_vars["report_id"]
+    context = await db.execute_fn(lambda conn: report_page.load(conn, report_id))
+    if context is None:
+        raise NotFound(f"No report with id {report_id}")
+    context["archived"] = await db.execute_fn(
+        lambda conn: archived.locate(conn, report_id, plugin_config(datasette).get("archive_root"))
+    )
+    context["original_url_is_link"] = urlsplit(context["report"]["url"] or "").scheme in ("http", "https")
+    context["database"] = db.name
+    return Response.html(
+        await datasette.render_template("xxgknb_report.html", context, request=request),
+        headers=_safety_headers(),
+    )
+
+
+async def archived_view(datasette, request):
+    db = datasette.get_database(corpus_name(datasette))
+    report_id = request.url_vars["report_id"]
+    archive_root = plugin_config(datasette).get("archive_root")
+    copy = await db.execute_fn(lambda conn: archived.locate(conn, report_id, archive_root))
+    if copy is None or not copy.available:
+        reason = copy.reason if copy else f"no report with id {report_id}"
+        return Response.text(reason + "\n", status=404, headers=_safety_headers())
+    body = archived.read_bytes(copy, archive_root)
+    return Response(
+        body,
+        content_type=archived.safe_content_type(copy),
+        headers={
+            **_safety_headers(),
+            # Report content is untrusted: never let a browser run or render it as a page.
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Content-Disposition": archived.content_disposition(copy, report_id),
+        },
+    )
+
+
+async def robots_view(datasette, request):
+    if plugin_config(datasette).get("allow_robots"):
+        body = "User-agent: *\nDisallow: /*.db\nDisallow: /*?sql=\n"
+    else:
+        body = "User-agent: *\nDisallow: /\n"
+    return Response.text(body)
+
+
+def _safety_headers() -> dict[str, str]:
+    return {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def add_headers(scope, receive, send):
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            robots_allowed = bool(plugin_config(datasette).get("allow_robots"))
+
+            async def send_with_headers(event):
+                if event["type"] == "http.response.start":
+                    headers = list(event.get("headers", []))
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                    if not robots_allowed:
+                        headers.append((b"x-robots-tag", b"noindex, nofollow"))
+                    event = {**event, "headers": headers}
+                await send(event)
+
+            await app(scope, receive, send_with_headers)
+
+        return add_headers
+
+    return wrap
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """Link report ids and titles to the report page."""
+    if database != corpus_name(datasette):
+        return None
+    report_id, label = None, None
+    if column == "report_id" or (column == "duplicate_of" and table == "reports"):
+        if isinstance(value, dict):
+            report_id, label = value.get("value"), value.get("label")
+        else:
+            report_id = value
+    elif column == "title" and row is not None:
+        keys = row.keys() if hasattr(row, "keys") else []
+        source = "id" if table == "reports" else "report_id"
+        if source in keys and value is not None:
+            report_id, label = row[source], value
+    if not isinstance(report_id, str) or not _is_report_id(report_id):
+        return None
+    return markupsafe.Markup('<a href="{}">{}</a>').format(
+        datasette.urls.path(f"/-/report/{report_id}"), label if label is not None else report_id
+    )
+
+
+def _is_report_id(value: str) -> bool:
+    return len(value) == 16 and all(char in "0123456789abcdef" for char in value)
+
+
+@hookimpl
+def extra_css_urls(template, database, table, columns, view_name, request, datasette):
+    return [datasette.urls.static_plugins("xxgknb", "xxgknb.css")]
+

@@ -1,0 +1,265 @@
+"""Run Datasette on a corpus, safe by default: immutable database, time-limited SQL, robots blocked.
+
+Entry points:
+
+* :func:`serve` — blocking, what ``xxgknb serve`` runs;
+* :class:`BackgroundServer` — starts the same server in a child process on a free port of
+  127.0.0.1 and waits until it answers (tests, ``xxgknb demo``, benchmarks)::
+
+      with BackgroundServer("corpus.db") as server:
+          httpx.get(server.url + "/corpus/reports.json")
+
+``python -m publish.serve --db corpus.db --port 8001`` is the child process' command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import webbrowser
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import sqlite_utils
+
+from archive import schema, search
+
+DATABASE_NAME = "corpus"
+METADATA_PATH = Path(__file__).resolve().parent.parent / "metadata.json"
+
+#: Settings for a large immutable corpus on the public internet.
+SETTINGS = {
+    "sql_time_limit_ms": 1000,
+    "facet_time_limit_ms": 500,
+    # Suggesting facets runs a query per column on every table page: too costly at 1M+ rows.
+    "suggest_facets": False,
+    "default_facet_size": 35,
+    "max_returned_rows": 1000,
+    "allow_download": True,
+    "allow_csv_stream": True,
+    "default_cache_ttl": 3600,
+    "num_sql_threads": 4,
+    "truncate_cells_html": 400,
+}
+
+#: Plugins that can write to a database; serving refuses to start while one is installed.
+WRITE_PLUGINS = frozenset({
+    "datasette-write",
+    "datasette-write-ui",
+    "datasette-insert",
+    "datasette-edit-schema",
+    "datasette-upload-csvs",
+    "datasette-upload-dbs",
+    "datasette-edit-templates",
+    "datasette-configure-fts",
+    "datasette-import",
+    "datasette-enrichments",
+})
+
+
+class ServeError(Exception):
+    """The corpus cannot be served (one line, names the file and the reason)."""
+
+
+def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
+    """Bring the corpus schema and search index up to date (the only step that writes)."""
+    path = Path(db_path)
+    if not path.is_file():
+        raise ServeError(f"{path}: no such corpus file")
+    db = sqlite_utils.Database(path)
+    try:
+        db.execute("PRAGMA busy_timeout=30000")
+        schema.apply(db)
+        return search.refresh_index(db.conn)
+    finally:
+        db.close()
+
+
+def check_ready(db_path: str | Path) -> None:
+    """Raise :class:`ServeError` if the corpus lacks the schema or a current search index."""
+    path = Path(db_path)
+    if not path.is_file():
+        raise ServeError(f"{path}: no such corpus file")
+    db = sqlite_utils.Database(sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True))
+    try:
+        if search.STATE_TABLE not in db.table_names():
+            raise ServeError(f"{path}: no search index (run `xxgknb serve` without --no-prepare once)")
+        if not search.is_current(db.conn):
+            raise ServeError(f"{path}: search index is out of date (run `xxgknb serve` without --no-prepare)")
+    finally:
+        db.close()
+
+
+def installed_write_plugins() -> list[str]:
+    names = {dist.metadata["Name"].lower() for dist in importlib_metadata.distributions()}
+    return sorted(names & WRITE_PLUGINS)
+
+
+def load_metadata(*, allow_robots: bool = False, archive_root: str | Path | None = None) -> dict:
+    metadata = json.loads(METADATA_PATH.read_text(encoding="utf-8"))
+    metadata = copy.deepcopy(metadata)
+    plugin = metadata.setdefault("plugins", {}).setdefault("xxgknb", {})
+    plugin["database"] = DATABASE_NAME
+    plugin["allow_robots"] = allow_robots
+    if archive_root is not None:
+        plugin["archive_root"] = str(Path(archive_root).resolve())
+    return metadata
+
+
+def make_datasette(db_path: str | Path, *, allow_robots: bool = False, archive_root: str | Path | None = None):
+    """A Datasette instance serving ``db_path`` immutable, under the name ``corpus``."""
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+    # The crawler's layout: corpus.db beside warc/, WARC paths stored relative to that directory.
+    archive_root = archive_root if archive_root is not None else Path(db_path).resolve().parent
+    datasette = Datasette(
+        metadata=load_metadata(allow_robots=allow_robots, archive_root=archive_root),
+        settings=SETTINGS,
+    )
+    datasette.add_database(Database(datasette, path=str(Path(db_path).resolve()), is_mutable=False),
+                           name=DATABASE_NAME)
+    return datasette
+
+
+def serve(
+    db_path: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    open_browser: bool = False,
+    allow_robots: bool = False,
+    archive_root: str | Path | None = None,
+    prepare: bool = True,
+) -> None:
+    """Serve the corpus until interrupted.  ``prepare`` first updates the schema and search index."""
+    import uvicorn
+
+    write_plugins = installed_write_plugins()
+    if write_plugins:
+        raise ServeError(f"refusing to serve: write plugins installed: {', '.join(write_plugins)}")
+    if prepare:
+        refresh = prepare_corpus(db_path)
+        if refresh.indexed or refresh.rebuilt:
+            action = "rebuilt" if refresh.rebuilt else "updated"
+            print(f"search index {action}: {refresh.indexed} reports indexed", file=sys.stderr)
+    else:
+        check_ready(db_path)
+    datasette = make_datasette(db_path, allow_robots=allow_robots, archive_root=archive_root)
+    url = f"http://{host}:{port}/"
+    print(f"serving {db_path} read-only at {url}", file=sys.stderr)
+    if open_browser:
+        webbrowser.open(url)
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class BackgroundServer:
+    """``serve`` in a child process on 127.0.0.1; a context manager that stops it on exit."""
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        port: int | None = None,
+        allow_robots: bool = False,
+        archive_root: str | Path | None = None,
+        prepare: bool = True,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.db_path = Path(db_path)
+        self.host = "127.0.0.1"
+        self.port = port or free_port()
+        self.url = f"http://{self.host}:{self.port}"
+        self.allow_robots = allow_robots
+        self.archive_root = archive_root
+        self.prepare = prepare
+        self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen | None = None
+        self._log = None
+
+    def command(self) -> list[str]:
+        command = [sys.executable, "-m", "publish.serve", "--db", str(self.db_path), "--port", str(self.port)]
+        if self.allow_robots:
+            command.append("--allow-robots")
+        if self.archive_root is not None:
+            command += ["--archive-root", str(self.archive_root)]
+        if not self.prepare:
+            command.append("--no-prepare")
+        return command
+
+    def start(self) -> BackgroundServer:
+        # A file, not a pipe: a chatty server must never block on a pipe nobody reads.
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server, closed in stop()
+        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=self._log)
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                error = self.log()
+                raise ServeError(f"datasette on {self.db_path} exited at start: {error.strip()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/-/versions.json", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise ServeError(f"datasette on {self.db_path} did not answer within {self.startup_timeout:.0f}s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log(self) -> str:
+        """What the server wrote to stderr so far."""
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m publish.serve", description=serve.__doc__)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--allow-robots", action="store_true")
+    parser.add_argument("--archive-root")
+    parser.add_argument("--no-prepare", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        serve(args.db, host=args.host, port=args.port, allow_robots=args.allow_robots,
+              archive_root=args.archive_root, prepare=not args.no_prepare)
+    except ServeError as error:
+        sys.exit(f"error: {error}")
+
+
+if __name__ == "__main__":
+    main()
