@@ -15,8 +15,15 @@ from parsers.report.labels import compact, nfkc, similarity
 CANONICAL_HEADINGS = {
     1: ("总体情况", "概述"),
     2: ("主动公开政府信息情况", "主动公开情况"),
-    3: ("收到和处理政府信息公开申请情况", "依申请公开政府信息情况", "依申请公开情况"),
-    4: ("政府信息公开行政复议行政诉讼情况", "行政复议行政诉讼情况", "因政府信息公开申请行政复议行政诉讼情况"),
+    3: ("收到和处理政府信息公开申请情况", "依申请公开政府信息情况", "依申请公开情况", "政府信息公开申请的办理情况"),
+    4: (
+        "政府信息公开行政复议行政诉讼情况",
+        "行政复议行政诉讼情况",
+        "因政府信息公开申请行政复议行政诉讼情况",
+        # pre-2019 reports: section 四 is fees, 五 review/litigation, 六 problems
+        "政府信息公开的收费及减免情况",
+        "因政府信息公开申请行政复议提起行政诉讼的情况",
+    ),
     5: ("存在的主要问题及改进情况", "存在的主要问题和改进情况", "存在的主要问题及改进措施", "存在问题及改进情况"),
     6: ("其他需要报告的事项", "其他需要报告事项"),
 }
@@ -25,38 +32,36 @@ _NUMBER_OF = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
 
 
 def heading_number(text: str, after: int = 0) -> tuple[int, str] | None:
-    """``(number, heading)`` when ``text`` starts a section numbered above ``after``; else ``None``."""
+    """``(number, heading)`` when ``text`` starts a section numbered above ``after``; else ``None``.
+
+    A printed numeral is the section number (pre-2019 reports number their sections
+    differently); an unnumbered heading takes the number of the canonical heading it matches.
+    """
     line = nfkc(text).strip()
     if not line or len(line) > 200:
         return None
     numeral = _NUMERAL.match(line)
     printed_number = _NUMBER_OF[numeral.group(1)] if numeral else None
-    body = line[numeral.end() :] if numeral else line
     if printed_number is not None and printed_number <= after:
         return None
+    body = compact(line[numeral.end() :] if numeral else line)
     best: tuple[float, int, str] | None = None
     for number, variants in CANONICAL_HEADINGS.items():
-        if number <= after:
+        if printed_number is None and number <= after:
             continue
         for variant in variants:
             # the heading may be followed by text on the same line: compare the line's start
-            head = compact(body)[: len(variant) + 2]
-            score = similarity(head, variant)
-            if compact(body).startswith(variant):
-                score = 1.0
-            if printed_number is not None and printed_number != number:
-                score -= 0.3
+            score = 1.0 if body.startswith(variant) else similarity(body[: len(variant) + 2], variant)
             if best is None or score > best[0]:
                 best = (score, number, variant)
     if best is None:
         return None
-    score, number, _variant = best
-    threshold = 0.75 if numeral else 0.9
-    if score < threshold:
+    score, number, variant = best
+    if score < (0.75 if numeral else 0.9):
         return None
-    if not numeral and len(compact(body)) > len(CANONICAL_HEADINGS[number][0]) + 4:
+    if not numeral and len(body) > len(variant) + 4:
         return None  # a sentence that merely mentions the words, not a heading
-    return number, line
+    return (printed_number or number), line
 
 
 def read_sections(blocks) -> list[Section]:
