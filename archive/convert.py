@@ -100,7 +100,6 @@ def _convert_and_parse(
     converted.warnings.append(f"converted from {document.format.upper()} to DOCX with LibreOffice")
     report = parse_report(converted, url=url, filename=filename)
     report.format = document.format
-    report.notes.append(f"converted from {document.format.upper()} to DOCX with LibreOffice before parsing")
     return report
 
 
@@ -163,12 +162,12 @@ def _ocr_and_parse(
     ocr_document = read_document(text.encode("utf-8"), filename="ocr.txt")
     ocr_document = mark_as_ocr(ocr_document)
     ocr_document.format = document.format
-    ocr_document.warnings.append("text and numbers read by OCR (tesseract chi_sim)")
+    ocr_document.warnings.append(
+        "no text layer: text and every number were read by OCR (tesseract chi_sim); check them against the image"
+    )
     report = parse_report(ocr_document, url=url, filename=filename)
     report = mark_report_as_ocr(report)
     report.format = document.format
-    report.notes.append("no text layer: text and every number were read by OCR (tesseract chi_sim); "
-                        "check them against the image")
     return report
 
 
