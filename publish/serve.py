@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -33,6 +34,7 @@ import sqlite_utils
 from archive import schema, search
 
 DATABASE_NAME = "corpus"
+PUBLISH_MIGRATION = "m0003_publish"
 METADATA_PATH = Path(__file__).resolve().parent.parent / "metadata.json"
 
 #: Settings for a large immutable corpus on the public internet.
@@ -69,11 +71,46 @@ class ServeError(Exception):
     """The corpus cannot be served (one line, names the file and the reason)."""
 
 
-def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
-    """Bring the corpus schema and search index up to date (the only step that writes)."""
+def corpus_problem(db_path: str | Path) -> str | None:
+    """Why the corpus cannot be served as it is (read-only check), or ``None`` when it can."""
     path = Path(db_path)
     if not path.is_file():
-        raise ServeError(f"{path}: no such corpus file")
+        return "no such corpus file"
+    conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+    try:
+        applied = {migration.name for migration in schema.migrations.applied(sqlite_utils.Database(conn))}
+        if PUBLISH_MIGRATION not in applied:
+            return f"the publishing schema (migration {PUBLISH_MIGRATION}) is not applied"
+        if not has_search_index(conn):
+            # The numbers-only snapshot has neither texts nor index: served without search.
+            return None if not _has_table(conn, "report_texts") else "the search index is missing"
+        if not search.is_current(conn):
+            return "the search index is out of date"
+        return None
+    except sqlite3.DatabaseError as error:
+        return f"not a readable SQLite corpus ({error})"
+    finally:
+        conn.close()
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
+
+
+def has_search_index(conn: sqlite3.Connection) -> bool:
+    return _has_table(conn, search.SEARCH_TABLE) and _has_table(conn, search.STATE_TABLE)
+
+
+def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
+    """Bring the corpus schema and search index up to date; writes only when something is missing."""
+    path = Path(db_path)
+    problem = corpus_problem(path)
+    if problem is None:
+        return search.IndexRefresh(indexed=0, rebuilt=False, stale=0)
+    if not path.is_file():
+        raise ServeError(f"{path}: {problem}")
+    if not os.access(path, os.W_OK):
+        raise ServeError(f"{path}: {problem}, and the file is read-only")
     db = sqlite_utils.Database(path)
     try:
         db.execute("PRAGMA busy_timeout=30000")
@@ -84,18 +121,10 @@ def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
 
 
 def check_ready(db_path: str | Path) -> None:
-    """Raise :class:`ServeError` if the corpus lacks the schema or a current search index."""
-    path = Path(db_path)
-    if not path.is_file():
-        raise ServeError(f"{path}: no such corpus file")
-    db = sqlite_utils.Database(sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True))
-    try:
-        if search.STATE_TABLE not in db.table_names():
-            raise ServeError(f"{path}: no search index (run `xxgknb serve` without --no-prepare once)")
-        if not search.is_current(db.conn):
-            raise ServeError(f"{path}: search index is out of date (run `xxgknb serve` without --no-prepare)")
-    finally:
-        db.close()
+    """Raise :class:`ServeError` unless the corpus can be served without writing to it."""
+    problem = corpus_problem(db_path)
+    if problem is not None:
+        raise ServeError(f"{db_path}: {problem} (run `xxgknb serve` without --no-prepare once)")
 
 
 def installed_write_plugins() -> list[str]:
@@ -121,10 +150,15 @@ def make_datasette(db_path: str | Path, *, allow_robots: bool = False, archive_r
 
     # The crawler's layout: corpus.db beside warc/, WARC paths stored relative to that directory.
     archive_root = archive_root if archive_root is not None else Path(db_path).resolve().parent
-    datasette = Datasette(
-        metadata=load_metadata(allow_robots=allow_robots, archive_root=archive_root),
-        settings=SETTINGS,
-    )
+    metadata = load_metadata(allow_robots=allow_robots, archive_root=archive_root)
+    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    try:
+        searchable = has_search_index(conn)
+    finally:
+        conn.close()
+    if not searchable:
+        metadata["databases"][DATABASE_NAME]["tables"]["reports"].pop("fts_table", None)
+    datasette = Datasette(metadata=metadata, settings=SETTINGS)
     datasette.add_database(Database(datasette, path=str(Path(db_path).resolve()), is_mutable=False),
                            name=DATABASE_NAME)
     return datasette
