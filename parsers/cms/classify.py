@@ -74,6 +74,11 @@ def lookalike_reason(title: str) -> str | None:
     return None
 
 
+def mentions_report(text: str) -> bool:
+    """Does ``text`` name a report or a look-alike of one (an item of a list, not a sub-column)?"""
+    return bool(_REPORT_TITLE.search(text or ""))
+
+
 def report_like_title(title: str) -> bool:
     return bool(_REPORT_TITLE.search(title or "")) and lookalike_reason(title) is None
 

@@ -19,12 +19,11 @@ from parsers.cms.base import (
     column_dir,
     is_article_url,
     is_next_text,
-    is_paging_text,
     meta_tags,
     parse_html,
     query,
 )
-from parsers.cms.classify import report_like_title
+from parsers.cms.classify import mentions_report
 
 _PAGE_PARAMS = ("page", "pageIndex", "pageNo", "pageNum", "PAGENUM", "currentPage", "curPage", "p")
 _TOTAL_PAGES = re.compile(r"共\s*(\d+)\s*页|totalPages?\s*[=:]\s*['\"]?(\d+)|countPage\s*[=:]\s*['\"]?(\d+)")
@@ -45,22 +44,26 @@ def read_html_list(url: str, text: str, *, paging: list[Fetch] | None = None) ->
     root = parse_html(text)
     page = ListPage(column_name=meta_tags(root).get("ColumnName"))
     here = column_dir(url)
+    # Sub-columns are folders below a folder-shaped column; a query-string list (list.jsp?…) or a
+    # column at the site root has none, and there every link would otherwise look like one.
+    folder_list = not urlsplit(url).query and urlsplit(here).path != "/"
     own_paths = {url} | {fetch.url for fetch in paging or ()}
     seen_items: set[str] = set()
     lists: dict[str, Fetch] = {fetch.url: fetch for fetch in paging or ()}
     for link in anchors(url, root):
         if link.url in own_paths:
             continue
-        if is_article_url(link.url) or (report_like_title(link.text) and not link.url.endswith("/")):
+        if is_article_url(link.url) or (mentions_report(link.text) and not link.url.endswith("/")):
             if link.url not in seen_items:
                 seen_items.add(link.url)
                 page.items.append(link)
         elif (
             is_next_text(link.text)
-            or (is_paging_text(link.text) and _same_column_page(url, link.url))
+            or (link.text.isdigit() and _same_column_page(url, link.url))
             or (
-                link.url.startswith(here)
-                and urlsplit(here).path != "/"
+                folder_list
+                and link.url.startswith(here)
+                and not urlsplit(link.url).query
                 and link.text
                 and not _NAV_PATH.search(urlsplit(link.url).path)
             )

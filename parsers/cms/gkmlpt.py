@@ -30,7 +30,8 @@ def detect(url: str, text: str) -> bool:
 
 def _root(url: str) -> str:
     parts = urlsplit(url)
-    prefix = parts.path.split("/gkmlpt/")[0] if "/gkmlpt/" in parts.path else ""
+    # rsplit: a site may itself live under a folder called gkmlpt (department sub-paths do)
+    prefix = parts.path.rsplit("/gkmlpt/", 1)[0] if "/gkmlpt/" in parts.path else ""
     return f"{parts.scheme}://{parts.netloc}{prefix}/gkmlpt/"
 
 

@@ -20,8 +20,8 @@ from parsers.cms.generic import read_html_list
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>", re.S | re.I)
-_TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[=:]\s*['\"]?(\d+)", re.I)
-_PERPAGE = re.compile(r"<perpage>\s*(\d+)\s*</perpage>|perpage\s*[=:]\s*['\"]?(\d+)", re.I)
+_TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord[\"']?\s*[=:]\s*[\"']?(\d+)", re.I)
+_PERPAGE = re.compile(r"<perpage>\s*(\d+)\s*</perpage>|perpage[\"']?\s*[=:]\s*[\"']?(\d+)", re.I)
 _HREF = re.compile(r"href\s*=\s*[\"']([^\"']+)[\"']", re.I)
 _MARKERS = re.compile(r"/col/col\d+|/art/\d{4}/|dataproxy\.jsp|<datastore>|jpage", re.I)
 GROUP_PAGES = 3
@@ -92,7 +92,7 @@ def read_list(url: str, text: str) -> ListPage:
             page.lists.append(group_fetch(url, proxy_path, form, shown + 1, shown + group, perpage))
         return page
     for start in range(shown + 1, total + 1, group):
-        page.lists.append(group_fetch(url, proxy_path, form, start, min(start + group - 1, total), perpage))
+        page.lists.append(group_fetch(url, proxy_path, form, start, start + group - 1, perpage))
     return page
 
 

@@ -8,14 +8,14 @@ The page count comes from "共 N 页" or the ``_simple_list_gotopage_fun(N, …)
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
-from parsers.cms.base import Fetch, ListPage, column_dir, query
+from parsers.cms.base import Fetch, ListPage, query
 from parsers.cms.generic import MAX_GENERATED_PAGES, read_html_list
 
 _MARKERS = re.compile(r"wbtreeid|PAGENUM|vsb_content|_simple_list_gotopage_fun|v_news_content|VIEWSTATE", re.I)
 _GOTOPAGE = re.compile(r"_simple_list_gotopage_fun\(\s*(\d+)")
-_STATIC_PAGES = re.compile(r"""href=["']([\w./-]*?/(\d+)\.htm)["']""")
+_STATIC_PAGE = re.compile(r"""href=["']((?:[\w./-]*/)?(\w+)/(\d+)\.htm)["']""")
 
 
 def detect(url: str, text: str) -> bool:
@@ -37,11 +37,14 @@ def paging(url: str, text: str) -> list[Fetch]:
 
 def read_list(url: str, text: str) -> ListPage:
     page = read_html_list(url, text, paging=paging(url, text))
-    folder = column_dir(url)
     known = {fetch.url for fetch in page.lists}
-    for href, _number in _STATIC_PAGES.findall(text):
-        target = folder + href.rsplit("/", 1)[-1] if not href.startswith(("/", "http")) else None
-        if target and target not in known and "/info/" not in href:
+    # Static VSB lists: column page ``{col}.htm``, further pages ``{col}/N.htm`` (N counts down).
+    column = urlsplit(url).path.rsplit("/", 1)[-1].removesuffix(".htm")
+    for href, name, number in _STATIC_PAGE.findall(text):
+        if name != column and not urlsplit(url).path.endswith(f"/{name}/{number}.htm"):
+            continue
+        target = urljoin(url, href)
+        if target not in known:
             page.lists.append(Fetch(target))
             known.add(target)
     return page

@@ -1,0 +1,276 @@
+"""What the crawler knows, in SQLite (tables of migration ``m0002_crawl``).
+
+* ``warc_records``: the index of the raw archive, one row per response record.  Written right after
+  the record itself; a crawler killed between the two is caught up by :meth:`CrawlState.recover`,
+  which also cuts a truncated record off the end of a WARC file.
+* ``crawl_urls``: per URL, the last status, digest, validators (ETag / Last-Modified for
+  conditional requests), how it was last listed, and the crawler's verdict; this is what makes a
+  second crawl fetch only list pages, and a resumed crawl skip what it already has.
+* ``crawl_failures`` and ``crawls``: failures with their reason and the status of each crawl.
+
+The spider calls these methods from Scrapy's single thread; every call commits, so a ``kill -9``
+loses at most the exchange in flight.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from archive import corpus
+from archive.warc import ArchivedRecord, iter_records, read_record, repair, sha256
+
+FAILURE_REASONS = ("http_error", "challenge", "empty_body", "unexpected_structure", "timeout", "robots")
+#: Roles of fetched URLs that are report candidates (the rest are navigation).
+CANDIDATE_ROLES = ("item", "attachment")
+
+
+def warc_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "warc"
+
+
+def corpus_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "corpus.db"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One archived response, as the index stores it."""
+
+    warc_file: str
+    offset: int
+    length: int
+    record_id: str
+    url: str
+    final_url: str
+    method: str
+    status: int
+    content_type: str
+    sha256: str
+    size: int
+    fetched_at: str
+    portal_id: str | None
+    crawl_id: str | None
+    role: str | None
+    parent_url: str | None = None
+    link_text: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def row(self) -> dict:
+        fields = dict(self.__dict__)
+        fields.pop("etag")
+        fields.pop("last_modified")
+        return fields
+
+
+def exchange_from_record(warc_file: str, record: ArchivedRecord) -> Exchange:
+    payload = record.payload
+    final_url = record.url
+    return Exchange(
+        warc_file=warc_file,
+        offset=record.offset,
+        length=record.length,
+        record_id=record.warc_headers.get("WARC-Record-ID", ""),
+        url=record.xheader("Original-Url") or final_url,
+        final_url=final_url,
+        method=record.xheader("Method") or "GET",
+        status=record.http_status or 0,
+        content_type=record.http_header("Content-Type") or "",
+        sha256=sha256(payload),
+        size=len(payload),
+        fetched_at=record.warc_headers.get("WARC-Date", ""),
+        portal_id=record.xheader("Portal"),
+        crawl_id=record.xheader("Crawl"),
+        role=record.xheader("Role"),
+        parent_url=record.xheader("Parent"),
+        link_text=record.xheader("Link-Text"),
+        etag=record.http_header("ETag"),
+        last_modified=record.http_header("Last-Modified"),
+    )
+
+
+class CrawlState:
+    def __init__(self, data_dir: Path, db: sqlite_utils.Database | None = None):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = db if db is not None else corpus.open_corpus(corpus_path(self.data_dir))
+
+    # ------------------------------------------------------------------ archive index
+
+    def relative(self, path: Path) -> str:
+        return Path(path).resolve().relative_to(self.data_dir.resolve()).as_posix()
+
+    def recover(self, skip: Iterable[Path] = ()) -> list[str]:
+        """Repair every WARC file (cut a truncated tail) and index the records the index misses.
+
+        Returns one line per repaired or caught-up file.  ``skip`` names files being written right now.
+        """
+        messages = []
+        skipped = {Path(p).resolve() for p in skip}
+        for path in sorted(warc_dir(self.data_dir).rglob("*.warc.gz")):
+            if path.resolve() in skipped:
+                continue
+            cut = repair(path)
+            if cut:
+                messages.append(f"{path}: cut {cut} bytes of a truncated record")
+            added = self.index_file(path)
+            if added:
+                messages.append(f"{path}: indexed {added} records missing from the index")
+        return messages
+
+    def index_file(self, path: Path) -> int:
+        """Index the response records of ``path`` after the last one already indexed."""
+        rel = self.relative(path)
+        row = self.db.execute("SELECT max(offset + length) FROM warc_records WHERE warc_file = ?", [rel]).fetchone()
+        start = row[0] or 0
+        added = 0
+        for record in iter_records(path, start):
+            if record.type != "response":
+                continue
+            self.index(exchange_from_record(rel, record))
+            added += 1
+        return added
+
+    def index(self, exchange: Exchange) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "INSERT OR IGNORE INTO warc_records ({}) VALUES ({})".format(
+                    ", ".join(exchange.row()), ", ".join("?" for _ in exchange.row())
+                ),
+                list(exchange.row().values()),
+            )
+            if exchange.role == "robots":
+                return
+            status = exchange.status
+            if status == 304:
+                self.db.execute(
+                    "UPDATE crawl_urls SET last_fetched = ? WHERE url = ?", [exchange.fetched_at, exchange.url]
+                )
+                return
+            self.db.execute(
+                """
+                INSERT INTO crawl_urls (url, portal_id, role, status, sha256, etag, last_modified, first_seen,
+                                        last_fetched)
+                VALUES (:url, :portal, :role, :status, :sha, :etag, :lm, :at, :at)
+                ON CONFLICT(url) DO UPDATE SET
+                    status = excluded.status,
+                    sha256 = CASE WHEN excluded.status BETWEEN 200 AND 299 THEN excluded.sha256 ELSE sha256 END,
+                    etag = excluded.etag,
+                    last_modified = excluded.last_modified,
+                    last_fetched = excluded.last_fetched,
+                    role = coalesce(role, excluded.role),
+                    gone_since = CASE WHEN excluded.status BETWEEN 200 AND 299 THEN NULL ELSE gone_since END
+                """,
+                {
+                    "url": exchange.url,
+                    "portal": exchange.portal_id,
+                    "role": exchange.role,
+                    "status": status,
+                    "sha": exchange.sha256,
+                    "etag": exchange.etag,
+                    "lm": exchange.last_modified,
+                    "at": exchange.fetched_at,
+                },
+            )
+
+    def last_payload(self, url: str) -> bytes | None:
+        """Body of the last successful response for ``url`` (what a 304 means), read from the archive."""
+        row = self.db.execute(
+            "SELECT warc_file, offset FROM warc_records WHERE url = ? AND status BETWEEN 200 AND 299 "
+            "ORDER BY fetched_at DESC, rowid DESC LIMIT 1",
+            [url],
+        ).fetchone()
+        if row is None:
+            return None
+        record = read_record(self.data_dir / row[0], row[1])
+        return record.payload if record is not None else None
+
+    # ------------------------------------------------------------------ per-URL knowledge
+
+    def known(self, portal_id: str) -> dict[str, dict]:
+        rows = self.db.execute(
+            "SELECT url, role, status, sha256, etag, last_modified, listed_as, verdict, gone_since "
+            "FROM crawl_urls WHERE portal_id = ?",
+            [portal_id],
+        ).fetchall()
+        keys = ("url", "role", "status", "sha256", "etag", "last_modified", "listed_as", "verdict", "gone_since")
+        return {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+
+    def note_listed(self, url: str, *, portal_id: str, crawl_id: str, listed_as: str | None, at: str) -> None:
+        """``url`` is linked from a list of the portal in this crawl (as ``listed_as``)."""
+        with self.db.conn:
+            self.db.execute(
+                """
+                INSERT INTO crawl_urls (url, portal_id, first_seen, last_listed_crawl, listed_as)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(url) DO UPDATE SET last_listed_crawl = excluded.last_listed_crawl,
+                    listed_as = coalesce(excluded.listed_as, listed_as)
+                """,
+                [url, portal_id, at, crawl_id, listed_as],
+            )
+
+    def set_verdict(self, url: str, verdict: str) -> None:
+        with self.db.conn:
+            self.db.execute("UPDATE crawl_urls SET verdict = ? WHERE url = ?", [verdict, url])
+
+    def unlisted(self, portal_id: str, crawl_id: str) -> list[str]:
+        """Report candidates of the portal fetched before but not linked in crawl ``crawl_id``."""
+        rows = self.db.execute(
+            "SELECT url FROM crawl_urls WHERE portal_id = ? AND role IN ('item', 'attachment') "
+            "AND status BETWEEN 200 AND 299 AND gone_since IS NULL "
+            "AND (last_listed_crawl IS NULL OR last_listed_crawl != ?)",
+            [portal_id, crawl_id],
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def mark_gone(self, urls: Iterable[str], when: str) -> None:
+        with self.db.conn:
+            for url in urls:
+                self.db.execute(
+                    "UPDATE crawl_urls SET gone_since = ? WHERE url = ? AND gone_since IS NULL", [when, url]
+                )
+
+    # ------------------------------------------------------------------ crawl status
+
+    def register_portal(self, portal: dict) -> None:
+        with self.db.conn:
+            self.db["portals"].upsert(portal, pk="id")
+
+    def start_crawl(self, crawl_id: str, portal_id: str, *, start_url: str, cms: str | None, at: str) -> None:
+        with self.db.conn:
+            self.db["crawls"].upsert(
+                {"crawl_id": crawl_id, "portal_id": portal_id, "start_url": start_url, "cms": cms, "started_at": at},
+                pk=("crawl_id", "portal_id"),
+            )
+
+    def record_failure(self, crawl_id: str, portal_id: str, url: str, reason: str, detail: str, at: str) -> None:
+        assert reason in FAILURE_REASONS, reason
+        with self.db.conn:
+            self.db.execute(
+                "INSERT OR REPLACE INTO crawl_failures (crawl_id, portal_id, url, reason, detail, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [crawl_id, portal_id, url, reason, detail[:500], at],
+            )
+
+    def failure_counts(self, crawl_id: str, portal_id: str) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT reason, count(*) FROM crawl_failures WHERE crawl_id = ? AND portal_id = ? GROUP BY reason",
+            [crawl_id, portal_id],
+        ).fetchall()
+        counts = dict.fromkeys(FAILURE_REASONS, 0)
+        counts.update(dict(rows))
+        return counts
+
+    def finish_crawl(self, crawl_id: str, portal_id: str, status: dict) -> None:
+        counts = self.failure_counts(crawl_id, portal_id)
+        row = {"crawl_id": crawl_id, "portal_id": portal_id, **status}
+        row.update({f"failures_{reason}": count for reason, count in counts.items()})
+        if isinstance(row.get("blocked_hosts"), list):
+            row["blocked_hosts"] = json.dumps(row["blocked_hosts"]) if row["blocked_hosts"] else None
+        with self.db.conn:
+            self.db["crawls"].upsert(row, pk=("crawl_id", "portal_id"))

@@ -1,0 +1,320 @@
+"""The raw archive: WARC/1.1 files, one gzip member per record (warcio), and a reader that knows
+where a file written by a killed process ends.
+
+Every HTTP exchange is a ``response`` record followed by its ``request`` record
+(``WARC-Concurrent-To``).  A file starts with a ``warcinfo`` record describing the crawl and the
+portal.  Records carry ``WARC-Xxgknb-*`` headers so the corpus can be rebuilt from the files alone:
+
+``WARC-Xxgknb-Portal``   registry id of the portal
+``WARC-Xxgknb-Crawl``    crawl id (one per ``xxgknb crawl`` run)
+``WARC-Xxgknb-Role``     ``start`` | ``list`` | ``detail`` | ``document`` | ``robots``: why it was fetched
+``WARC-Xxgknb-Parent``   the page whose link led here
+``WARC-Xxgknb-Link-Text`` the text of that link (decides a document's type when its URL is opaque)
+``WARC-Xxgknb-Original-Url`` the URL first requested, when redirects led elsewhere
+
+The end of each portal's crawl is a ``metadata`` record (``urn:xxgknb:crawl:<crawl>:<portal>``)
+with the list of report candidates still linked from the portal; ``xxgknb build`` marks the others gone.
+
+The payload is stored exactly as received (``Content-Encoding`` included) and decoded on reading.
+Writes are one ``write()`` of a complete gzip member followed by a flush, so a killed crawler
+leaves at most one partial member at the end of the file; :func:`valid_length` finds it (warcio
+reads a truncated gzip member without complaint) and :func:`repair` cuts it off.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+HEADER_PREFIX = "WARC-Xxgknb-"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """Where a record was written."""
+
+    path: Path
+    offset: int
+    length: int
+    record_id: str
+
+
+@dataclass
+class ArchivedRecord:
+    """A record read back from a WARC file."""
+
+    offset: int
+    length: int
+    warc_headers: dict[str, str]
+    http_status: int | None = None
+    http_headers: list[tuple[str, str]] = field(default_factory=list)
+    raw_payload: bytes = b""
+    """The HTTP body as stored (still ``Content-Encoding``-encoded), or the record block for non-HTTP records."""
+
+    @property
+    def type(self) -> str:
+        return self.warc_headers.get("WARC-Type", "")
+
+    @property
+    def url(self) -> str:
+        return self.warc_headers.get("WARC-Target-URI", "")
+
+    def xheader(self, name: str) -> str | None:
+        return self.warc_headers.get(HEADER_PREFIX + name)
+
+    def http_header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.http_headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+    @property
+    def payload(self) -> bytes:
+        """The body with its ``Content-Encoding`` undone."""
+        return decode_content(self.raw_payload, self.http_header("Content-Encoding"))
+
+
+def decode_content(body: bytes, encoding: str | None) -> bytes:
+    """Undo gzip/deflate/br ``Content-Encoding``; bytes that do not decode are returned as they are."""
+    for coding in reversed([c.strip().lower() for c in (encoding or "").split(",") if c.strip()]):
+        try:
+            if coding in ("gzip", "x-gzip"):
+                body = gzip.decompress(body)
+            elif coding == "deflate":
+                try:
+                    body = zlib.decompress(body)
+                except zlib.error:
+                    body = zlib.decompress(body, -zlib.MAX_WBITS)
+            elif coding == "br":
+                import brotli
+
+                body = brotli.decompress(body)
+        except Exception:  # a body that lies about its encoding is archived and returned as received
+            return body
+    return body
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class WarcWriter:
+    """Appends records to one WARC file; writes the ``warcinfo`` record when the file is new."""
+
+    def __init__(self, path: Path, *, info: dict[str, object]):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            repair(self.path)
+        self._file = open(self.path, "ab")  # noqa: SIM115 - lives as long as the writer
+        if self._file.tell() == 0:
+            self._write(self._warcinfo(info))
+
+    def _new_writer(self, buffer: io.BytesIO) -> WARCWriter:
+        return WARCWriter(buffer, gzip=True, warc_version="WARC/1.1")
+
+    def _warcinfo(self, info: dict[str, object]):
+        buffer = io.BytesIO()
+        writer = self._new_writer(buffer)
+        record = writer.create_warcinfo_record(self.path.name, {k: _header_value(v) for k, v in info.items()})
+        return [record]
+
+    def _write(self, records) -> RecordRef:
+        buffer = io.BytesIO()
+        writer = self._new_writer(buffer)
+        first_offset = self._file.tell()
+        first_length = 0
+        for index, record in enumerate(records):
+            before = buffer.tell()
+            writer.write_record(record)
+            if index == 0:
+                first_length = buffer.tell() - before
+        self._file.write(buffer.getvalue())
+        self._file.flush()
+        return RecordRef(self.path, first_offset, first_length, records[0].rec_headers.get_header("WARC-Record-ID"))
+
+    def write_exchange(
+        self,
+        *,
+        url: str,
+        status: int,
+        reason: str,
+        response_headers: list[tuple[str, str]],
+        body: bytes,
+        method: str,
+        request_headers: list[tuple[str, str]],
+        request_body: bytes,
+        fetched_at: str,
+        extra: dict[str, str | None],
+    ) -> RecordRef:
+        """Write a response record and its request record; returns where the response record is."""
+        writer = self._new_writer(io.BytesIO())
+        response_headers = [(k, v) for k, v in response_headers if k.lower() != "transfer-encoding"]
+        headers = {"WARC-Date": fetched_at}
+        headers.update({HEADER_PREFIX + k: _header_value(v) for k, v in extra.items() if v not in (None, "")})
+        response = writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            http_headers=StatusAndHeaders(f"{status} {reason or 'OK'}", response_headers, protocol="HTTP/1.1"),
+            warc_headers_dict=headers,
+        )
+        path = url.split("://", 1)[-1].partition("/")[2]
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(request_body),
+            http_headers=StatusAndHeaders(f"{method} /{path} HTTP/1.1", request_headers, is_http_request=True),
+            warc_headers_dict={
+                "WARC-Date": fetched_at,
+                "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+            },
+        )
+        return self._write([response, request])
+
+    def write_metadata(self, target_uri: str, data: dict[str, object], *, fetched_at: str) -> RecordRef:
+        writer = self._new_writer(io.BytesIO())
+        record = writer.create_warc_record(
+            target_uri,
+            "metadata",
+            payload=io.BytesIO(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")),
+            warc_content_type="application/json",
+            warc_headers_dict={"WARC-Date": fetched_at},
+        )
+        return self._write([record])
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+
+
+def _header_value(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return " ".join(text.split())
+
+
+def _members(path: Path, start: int = 0) -> Iterator[tuple[int, int, bytes | None]]:
+    """(offset, length, decompressed bytes) of each complete gzip member from ``start``; a final
+    ``(offset, 0, None)`` marks a truncated or corrupt tail."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        offset = start
+        pending = b""
+        while True:
+            if not pending:
+                pending = handle.read(_CHUNK)
+                if not pending:
+                    return
+            decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            parts: list[bytes] = []
+            consumed = 0
+            while True:
+                try:
+                    parts.append(decompressor.decompress(pending))
+                except zlib.error:
+                    yield offset, 0, None
+                    return
+                if decompressor.eof:
+                    used = len(pending) - len(decompressor.unused_data)
+                    consumed += used
+                    pending = decompressor.unused_data
+                    break
+                consumed += len(pending)
+                pending = handle.read(_CHUNK)
+                if not pending:
+                    yield offset, 0, None
+                    return
+            yield offset, consumed, b"".join(parts)
+            offset += consumed
+
+
+def _parse(offset: int, length: int, raw: bytes) -> ArchivedRecord | None:
+    head, sep, rest = raw.partition(b"\r\n\r\n")
+    if not sep or not head.startswith(b"WARC/"):
+        return None
+    headers: dict[str, str] = {}
+    for line in head.decode("utf-8", "replace").split("\r\n")[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers[name.strip()] = value.strip()
+    try:
+        content_length = int(headers.get("Content-Length", "-1"))
+    except ValueError:
+        return None
+    complete = len(rest) >= content_length + 4 and rest[content_length : content_length + 4] == b"\r\n\r\n"
+    if content_length < 0 or not complete:
+        return None
+    block = rest[:content_length]
+    record = ArchivedRecord(offset=offset, length=length, warc_headers=headers, raw_payload=block)
+    if headers.get("Content-Type", "").startswith("application/http") and headers.get("WARC-Type") == "response":
+        http_head, _, body = block.partition(b"\r\n\r\n")
+        lines = http_head.decode("iso-8859-1").split("\r\n")
+        status_parts = lines[0].split(" ", 2)
+        try:
+            record.http_status = int(status_parts[1])
+        except (IndexError, ValueError):
+            return None
+        for line in lines[1:]:
+            name, colon, value = line.partition(":")
+            if colon:
+                # Header bytes are Latin-1 on the wire; re-read them as UTF-8 when they are (file names).
+                raw_value = value.strip().encode("iso-8859-1")
+                try:
+                    decoded = raw_value.decode("utf-8")
+                except UnicodeDecodeError:
+                    decoded = value.strip()
+                record.http_headers.append((name.strip(), decoded))
+        record.raw_payload = body
+    return record
+
+
+def iter_records(path: Path, start: int = 0) -> Iterator[ArchivedRecord]:
+    """Every complete, well-formed record of ``path`` from byte ``start``; stops silently before a
+    truncated or corrupt tail (use :func:`valid_length` to know whether there was one)."""
+    for offset, length, raw in _members(Path(path), start):
+        if raw is None:
+            return
+        record = _parse(offset, length, raw)
+        if record is None:
+            return
+        yield record
+
+
+def valid_length(path: Path) -> int:
+    """Byte length of the readable prefix of ``path``: the end of its last complete record."""
+    end = 0
+    for record in iter_records(path):
+        end = record.offset + record.length
+    return end
+
+
+def repair(path: Path) -> int:
+    """Cut a truncated or corrupt tail off ``path`` (left by a killed writer); returns bytes removed."""
+    path = Path(path)
+    size = path.stat().st_size
+    keep = valid_length(path)
+    if keep < size:
+        with open(path, "r+b") as handle:
+            handle.truncate(keep)
+    return size - keep
+
+
+def read_record(path: Path, offset: int) -> ArchivedRecord | None:
+    """The record starting at ``offset`` (as stored in the index)."""
+    for record in iter_records(path, offset):
+        return record
+    return None

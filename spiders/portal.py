@@ -1,0 +1,572 @@
+"""``PortalSpider`` (name ``portal``): THE spider; every portal is a registry row, every CMS an adapter.
+
+One spider instance crawls one portal:
+
+1. **Discovery** (``parse_start``): from the start page find the 年报 column
+   (:mod:`parsers.cms.discover`), going through a 信息公开 gateway page when the start page does
+   not link it directly.  News-like columns (政务动态, 通知公告 …) are *scanned* too, taking only
+   items whose title reads like a report: reports are often misfiled there.
+2. **Lists** (``parse_list``): the adapter of the page's CMS (:mod:`parsers.cms`) yields items
+   and further list pages (pagination, sub-columns).  A link whose text names a look-alike is not
+   fetched.  A page that brings no item not already seen in this crawl ends that pagination path.
+3. **Items** (``parse_item``): a detail page is classified (:mod:`parsers.cms.classify`); a page
+   that only carries the report as an attachment has its attachments fetched.  Documents (PDF,
+   DOCX …) are kept as they are.
+
+Nothing is parsed into rows here: every response goes to WARC (``WarcCaptureMiddleware``) and the
+SQLite index, and ``xxgknb build`` turns the archive into the corpus.
+
+Incremental and resumable: list pages are always fetched (conditionally, with the validators of
+the last fetch; a 304 reuses the archived body); an item already fetched is fetched again only
+when its entry on the list changed (date or title).  After a complete crawl, report candidates no
+longer linked from the portal are marked gone.
+
+:param portal: registry id of the portal (or pass ``start_url`` for an ad-hoc portal)
+:param start_url: start page of a portal that is not in the registry
+:param cms: CMS hint for ``start_url``
+:param crawl_id: shared by every portal crawled in one run (default: the start time)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from archive.crawlstate import CrawlState, Exchange
+from archive.warc import WarcWriter, decode_content, sha256
+from parsers.cms import adapter_for
+from parsers.cms.article import document_type, read_article
+from parsers.cms.base import Fetch, clean, parse_html
+from parsers.cms.charset import decode_html
+from parsers.cms.classify import ATTACHMENT_HOLDER, LOOKALIKE, REPORT, classify_link, report_like_title
+from parsers.cms.discover import find_report_columns, is_report_column
+from parsers.cms.gkmlpt import classify_id
+from spiders.registry import Portal, adhoc_portal
+from spiders.registry import load as load_registry
+
+logger = logging.getLogger("xxgknb.crawl")
+
+#: Columns worth scanning for misfiled reports (archetypes §2.0 "Misfiling is common").
+_SCAN_TEXT = re.compile(
+    r"^(政务动态|工作动态|政务要闻|通知公告|公告公示|最新文件|最新信息|法定主动公开内容|其他信息|专题专栏)$"
+)
+MAX_DISCOVERY_HOPS = 2
+#: List hops below a column: year → group → unit → pages; more is a trap.
+MAX_LIST_DEPTH = 30
+_HTML_TYPES = ("text/html", "application/xhtml")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    def __init__(
+        self,
+        portal: str | None = None,
+        start_url: str | None = None,
+        cms: str | None = None,
+        crawl_id: str | None = None,
+        portal_name: str | None = None,
+        portal_id: str | None = None,
+        scope: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if portal:
+            registry = load_registry()
+            if portal not in registry:
+                raise ValueError(f"portal {portal!r} is not in the registry (see `xxgknb portals`)")
+            self.portal: Portal = registry[portal]
+        elif start_url:
+            self.portal = adhoc_portal(start_url, cms=cms, name=portal_name, scope=scope)
+            if portal_id:
+                self.portal = Portal(**{**self.portal.__dict__, "id": portal_id})
+        else:
+            raise ValueError("PortalSpider needs portal=<registry id> or start_url=<url>")
+        self.crawl_id = crawl_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        self.seen_items: set[str] = set()
+        self.listed: dict[str, str | None] = {}
+        self.counts = {
+            "pages_fetched": 0,
+            "not_modified": 0,
+            "list_pages": 0,
+            "reports_found": 0,
+            "new_reports": 0,
+            "changed_reports": 0,
+            "lookalikes_skipped": 0,
+        }
+        self.report_urls: set[str] = set()
+        self.blocked_hosts: dict[str, str] = {}
+        self.list_failures = 0
+
+    # ------------------------------------------------------------------ set-up and tear-down
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        data_dir = Path(crawler.settings.get("XXGKNB_DATA_DIR", "data"))
+        spider.state = CrawlState(data_dir)
+        folder = data_dir / "warc" / spider.portal.id
+        spider.warc_path = folder / f"{spider.crawl_id}-{_pid()}.warc.gz"
+        for message in spider.state.recover(skip=[spider.warc_path]):
+            logger.warning("%s", message)
+        spider.known = spider.state.known(spider.portal.id)
+        spider.archive = WarcWriter(
+            spider.warc_path,
+            info={
+                "software": "xxgknb crawler (Scrapy)",
+                "format": "WARC File Format 1.1",
+                "xxgknb-crawl": spider.crawl_id,
+                "xxgknb-portal": spider.portal.row(),
+                "http-header-user-agent": crawler.settings.get("USER_AGENT"),
+                "robots": "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            },
+        )
+        spider.state.register_portal(spider.portal.row())
+        spider.state.start_crawl(
+            spider.crawl_id, spider.portal.id, start_url=spider.portal.start_url, cms=spider.portal.cms, at=now()
+        )
+        return spider
+
+    async def start(self):
+        logger.info("[%s] crawl %s starts at %s", self.portal.id, self.crawl_id, self.portal.start_url)
+        callback = self.parse_list if self.portal.column else self.parse_start
+        yield self._request(
+            Fetch(self.portal.start_url, cms=self.portal.cms),
+            callback,
+            role="start",
+            meta={"hops": 0, "depth_list": 0},
+        )
+
+    def closed(self, reason: str) -> None:
+        complete = reason == "finished" and not self.blocked_hosts and self.list_failures == 0
+        gone: list[str] = []
+        if complete:
+            gone = self.state.unlisted(self.portal.id, self.crawl_id)
+            self.state.mark_gone(gone, now())
+        self.archive.write_metadata(
+            f"urn:xxgknb:crawl:{self.crawl_id}:{self.portal.id}",
+            {
+                "crawl_id": self.crawl_id,
+                "portal": self.portal.row(),
+                "finish_reason": reason,
+                "complete": complete,
+                "listed": sorted(self.listed),
+                "gone": sorted(gone),
+                "counts": self.counts,
+                "blocked_hosts": self.blocked_hosts,
+            },
+            fetched_at=now(),
+        )
+        self.archive.close()
+        status = {
+            **self.counts,
+            "reports_found": len(self.report_urls),
+            "gone_reports": len(gone),
+            "finished_at": now(),
+            "finish_reason": reason,
+            "complete": int(complete),
+            "blocked": int(bool(self.blocked_hosts)),
+            "blocked_hosts": sorted(self.blocked_hosts),
+        }
+        self.state.finish_crawl(self.crawl_id, self.portal.id, status)
+        logger.info(
+            "[%s] done (%s): %d pages fetched, %d reports found (%d new, %d changed, %d gone)%s",
+            self.portal.id,
+            reason,
+            self.counts["pages_fetched"],
+            len(self.report_urls),
+            self.counts["new_reports"],
+            self.counts["changed_reports"],
+            len(gone),
+            f", blocked: {', '.join(self.blocked_hosts)}" if self.blocked_hosts else "",
+        )
+
+    # ------------------------------------------------------------------ archive (called by the WARC middleware)
+
+    def archive_exchange(self, request: Request, response: Response) -> None:
+        meta = request.meta
+        url = request.url
+        role = meta.get("role") or ("robots" if urlsplit(url).path == "/robots.txt" else "other")
+        original = (meta.get("redirect_urls") or [url])[0]
+        fetched_at = now()
+        headers = _header_pairs(response.headers)
+        ref = self.archive.write_exchange(
+            url=response.url,
+            status=response.status,
+            reason=_reason(response.status),
+            response_headers=headers,
+            body=response.body,
+            method=request.method,
+            request_headers=_header_pairs(request.headers),
+            request_body=request.body or b"",
+            fetched_at=fetched_at,
+            extra={
+                "Portal": self.portal.id,
+                "Crawl": self.crawl_id,
+                "Role": role,
+                "Parent": meta.get("parent"),
+                "Link-Text": meta.get("link_text"),
+                "Original-Url": original if original != response.url else None,
+                "Method": request.method,
+            },
+        )
+        payload = decode_content(response.body, _header(response, "Content-Encoding"))
+        self.state.index(
+            Exchange(
+                warc_file=self.state.relative(ref.path),
+                offset=ref.offset,
+                length=ref.length,
+                record_id=ref.record_id,
+                url=original,
+                final_url=response.url,
+                method=request.method,
+                status=response.status,
+                content_type=_header(response, "Content-Type") or "",
+                sha256=sha256(payload),
+                size=len(payload),
+                fetched_at=fetched_at,
+                portal_id=self.portal.id,
+                crawl_id=self.crawl_id,
+                role=role,
+                parent_url=meta.get("parent"),
+                link_text=meta.get("link_text"),
+                etag=_header(response, "ETag"),
+                last_modified=_header(response, "Last-Modified"),
+            )
+        )
+        if role != "robots":
+            self.counts["pages_fetched"] += 1
+            if response.status == 304:
+                self.counts["not_modified"] += 1
+
+    def host_blocked(self, host: str, url: str, reason: str) -> None:
+        if host not in self.blocked_hosts:
+            logger.warning(
+                "[%s] %s is blocked by a challenge (%s); not crawling it further", self.portal.id, host, reason
+            )
+        self.blocked_hosts.setdefault(host, reason)
+        self.record_failure(url, "challenge", reason)
+
+    def record_failure(self, url: str, reason: str, detail: str) -> None:
+        logger.warning("[%s] %s: %s (%s)", self.portal.id, reason, url, detail)
+        self.state.record_failure(self.crawl_id, self.portal.id, url, reason, detail, now())
+
+    # ------------------------------------------------------------------ requests
+
+    def _request(
+        self,
+        fetch: Fetch,
+        callback,
+        *,
+        role: str,
+        meta: dict | None = None,
+        parent: str | None = None,
+        link_text: str | None = None,
+        conditional: bool = False,
+        form=None,
+    ) -> Request:
+        headers = {}
+        known = self.known.get(fetch.url)
+        if conditional and known and known.get("status") and 200 <= known["status"] < 300:
+            if known.get("etag"):
+                headers["If-None-Match"] = known["etag"]
+            if known.get("last_modified"):
+                headers["If-Modified-Since"] = known["last_modified"]
+        full_meta = {"role": role, "cms": fetch.cms, "parent": parent, "link_text": link_text, **(meta or {})}
+        body = None
+        method = fetch.method
+        pairs = fetch.form or form or ()
+        if method == "POST":
+            from urllib.parse import urlencode
+
+            body = urlencode(pairs).encode("utf-8")
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+            full_meta["form"] = pairs
+        return Request(
+            fetch.url,
+            method=method,
+            body=body,
+            headers=headers,
+            callback=callback,
+            errback=self.failed,
+            meta=full_meta,
+            dont_filter=role == "start",
+        )
+
+    # ------------------------------------------------------------------ callbacks
+
+    def _text(self, response: Response) -> str | None:
+        body = self._body(response)
+        if body is None:
+            return None
+        if isinstance(response, TextResponse) and response.status != 304:
+            return response.text
+        return decode_html(body, _header(response, "Content-Type"))
+
+    def _body(self, response: Response) -> bytes | None:
+        """The body, or the archived body of the last fetch when the server answered 304."""
+        if response.status == 304:
+            return self.state.last_payload(response.request.url)
+        return response.body
+
+    def parse_start(self, response: Response):
+        text = self._text(response)
+        if not text:
+            self.record_failure(response.url, "empty_body", f"HTTP {response.status}, no body")
+            return
+        url = response.url
+        hops = response.meta.get("hops", 0)
+        if is_report_column(url, text) or classify_id(url, text):
+            yield from self.parse_list(response)
+            return
+        columns = find_report_columns(url, text)
+        strong = [c for c in columns if c.score >= 2 and self.portal.in_scope(c.link.url)]
+        for column in strong:
+            logger.info("[%s] 年报 column: %s (%s)", self.portal.id, column.link.url, column.link.text)
+            yield self._request(
+                Fetch(column.link.url),
+                self.parse_list,
+                role="list",
+                conditional=True,
+                meta={"depth_list": 0, "mode": "column"},
+                parent=url,
+                link_text=column.link.text,
+            )
+        if not strong and hops < MAX_DISCOVERY_HOPS:
+            for gateway in (c for c in columns if c.score == 1 and self.portal.in_scope(c.link.url)):
+                yield self._request(
+                    Fetch(gateway.link.url),
+                    self.parse_start,
+                    role="start",
+                    conditional=True,
+                    meta={"hops": hops + 1},
+                    parent=url,
+                    link_text=gateway.link.text,
+                )
+        for link in _scan_links(url, text):
+            if self.portal.in_scope(link[0]):
+                yield self._request(
+                    Fetch(link[0]),
+                    self.parse_list,
+                    role="list",
+                    conditional=True,
+                    meta={"depth_list": 0, "mode": "scan"},
+                    parent=url,
+                    link_text=link[1],
+                )
+        if not columns and hops == 0:
+            # A start page with no way to a 年报 column is taken as the column itself (a user gave a list URL).
+            yield from self.parse_list(response)
+
+    def parse_list(self, response: Response):
+        text = self._text(response)
+        url = response.url
+        if text is None or not text.strip():
+            self.list_failures += 1
+            self.record_failure(url, "empty_body", f"HTTP {response.status}, no body on a list page")
+            return
+        self.counts["list_pages"] += 1
+        mode = response.meta.get("mode", "column")
+        depth = response.meta.get("depth_list", 0)
+        name, adapter = adapter_for(response.meta.get("cms"), url, text)
+        page = adapter.read_list(url, text)
+        new_items = 0
+        for item in page.items:
+            if not self.portal.in_scope(item.url):
+                continue
+            if mode == "scan" and not report_like_title(item.text):
+                continue
+            if classify_link(item.text) is not None:
+                self.counts["lookalikes_skipped"] += 1
+                continue
+            listed_as = item.date or clean(item.text) or None
+            if item.url not in self.seen_items:
+                self.seen_items.add(item.url)
+                new_items += 1
+                request = self._item_request(item.url, listed_as, parent=url, link_text=item.text, role="item")
+                if request is not None:
+                    yield request
+        if mode == "column" and not page.items and not page.lists and depth == 0:
+            self.record_failure(url, "unexpected_structure", f"{name} list page with no items and no further pages")
+        if page.items and new_items == 0:
+            return  # every item was already seen in this crawl: a repeat page ends this path
+        if depth >= MAX_LIST_DEPTH or self.counts["list_pages"] >= self.settings.getint("XXGKNB_MAX_LIST_PAGES"):
+            return
+        for fetch in page.lists:
+            if self.portal.in_scope(fetch.url):
+                form = response.meta.get("form") if fetch.method == "POST" and not fetch.form else None
+                yield self._request(
+                    fetch,
+                    self.parse_list,
+                    role="list",
+                    conditional=True,
+                    form=form,
+                    meta={"depth_list": depth + 1, "mode": mode, "cms": fetch.cms or name},
+                    parent=url,
+                )
+
+    def _item_request(self, url: str, listed_as: str | None, *, parent: str, link_text: str, role: str):
+        """A request for a report candidate, or ``None`` when what is archived is still current."""
+        self.listed[url] = listed_as
+        self.state.note_listed(url, portal_id=self.portal.id, crawl_id=self.crawl_id, listed_as=listed_as, at=now())
+        known = self.known.get(url)
+        fetched_ok = known is not None and known.get("status") and 200 <= known["status"] < 300
+        if (
+            fetched_ok
+            and not known.get("gone_since")
+            and (listed_as is None or known.get("listed_as") in (None, listed_as))
+        ):
+            self._count_known(url, known)
+            return None
+        callback = self.parse_item
+        return self._request(
+            Fetch(url), callback, role=role, parent=parent, link_text=link_text, conditional=bool(fetched_ok)
+        )
+
+    def _count_known(self, url: str, known: dict) -> None:
+        """An unchanged candidate still counts (a report found), and so do its archived attachments."""
+        if known.get("verdict") in (REPORT, "document"):
+            self.report_urls.add(url)
+        if known.get("verdict") == ATTACHMENT_HOLDER:
+            for child in self.state.db.execute(
+                "SELECT DISTINCT url FROM warc_records WHERE parent_url = ? AND role = 'attachment'", [url]
+            ).fetchall():
+                self.listed[child[0]] = None
+                self.state.note_listed(
+                    child[0], portal_id=self.portal.id, crawl_id=self.crawl_id, listed_as=None, at=now()
+                )
+                child_known = self.known.get(child[0])
+                if child_known and child_known.get("verdict") == "document":
+                    self.report_urls.add(child[0])
+
+    def parse_item(self, response: Response):
+        url = response.request.url
+        known = self.known.get(url)
+        if response.status == 304:
+            if known:
+                self._count_known(url, known)
+            return
+        body = response.body
+        if not body:
+            self.record_failure(url, "empty_body", f"HTTP {response.status}, empty body")
+            return
+        if known and known.get("sha256"):
+            if known["sha256"] != sha256(decode_content(body, None)):
+                self.counts["changed_reports"] += 1 if known.get("verdict") in (REPORT, "document") else 0
+        if not _is_html(response):
+            kind = document_type(
+                url,
+                response.meta.get("link_text") or "",
+                _header(response, "Content-Type") or "",
+                _header(response, "Content-Disposition") or "",
+            )
+            self.state.set_verdict(url, "document")
+            self._found(url, known, f"document ({kind or 'unknown type'})", response.meta.get("link_text") or "")
+            return
+        text = self._text(response) or ""
+        article = read_article(response.url, text)
+        verdict = article.verdict
+        self.state.set_verdict(url, verdict.kind)
+        if verdict.kind == REPORT:
+            self._found(url, known, "page", article.title)
+        elif verdict.kind == ATTACHMENT_HOLDER:
+            for attachment in article.attachments:
+                if not self.portal.in_scope(attachment.url):
+                    continue
+                request = self._item_request(
+                    attachment.url, None, parent=url, link_text=attachment.text, role="attachment"
+                )
+                if request is not None:
+                    yield request
+        elif verdict.kind == LOOKALIKE:
+            self.counts["lookalikes_skipped"] += 1
+            logger.info("[%s] look-alike, not taken: %s (%s)", self.portal.id, article.title, verdict.reason)
+        elif not article.title and len(article.text) < 50:
+            self.record_failure(url, "unexpected_structure", "no title and almost no text")
+
+    def _found(self, url: str, known: dict | None, what: str, title: str) -> None:
+        self.report_urls.add(url)
+        if known is None or not known.get("sha256"):
+            self.counts["new_reports"] += 1
+        logger.info("[%s] report (%s): %s", self.portal.id, what, title or url)
+
+    def failed(self, failure):
+        request = failure.request
+        url = request.url
+        if failure.check(HttpError):
+            response = failure.value.response
+            if response.status in (404, 410) and request.meta.get("role") in ("item", "attachment"):
+                self.state.mark_gone([url], now())
+            if request.meta.get("role") in ("list", "start"):
+                self.list_failures += 1
+            self.record_failure(url, "http_error", f"HTTP {response.status}")
+        elif failure.check(IgnoreRequest):
+            message = str(failure.value)
+            if "robots.txt" in message:
+                self.record_failure(url, "robots", "Disallowed by robots.txt")
+            elif "challenge" not in message:
+                self.record_failure(url, "http_error", message)
+        elif "Timeout" in type(failure.value).__name__ or "TimedOut" in type(failure.value).__name__:
+            self.record_failure(url, "timeout", type(failure.value).__name__)
+            if request.meta.get("role") in ("list", "start"):
+                self.list_failures += 1
+        else:
+            self.record_failure(url, "http_error", f"{type(failure.value).__name__}: {failure.value}")
+            if request.meta.get("role") in ("list", "start"):
+                self.list_failures += 1
+
+
+def _scan_links(url: str, text: str) -> list[tuple[str, str]]:
+    from parsers.cms.base import anchors
+
+    return [(link.url, link.text) for link in anchors(url, parse_html(text)) if _SCAN_TEXT.match(link.text)]
+
+
+def _is_html(response: Response) -> bool:
+    content_type = (_header(response, "Content-Type") or "").lower()
+    if any(t in content_type for t in _HTML_TYPES):
+        return True
+    if content_type and not content_type.startswith(("text/", "application/octet-stream")):
+        return False
+    head = response.body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<head" in head
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value is not None else None
+
+
+def _header_pairs(headers) -> list[tuple[str, str]]:
+    pairs = []
+    for key, values in headers.items():
+        for value in values:
+            pairs.append((key.decode("latin-1"), value.decode("latin-1")))
+    return pairs
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()

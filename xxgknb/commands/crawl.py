@@ -1,0 +1,155 @@
+"""``xxgknb crawl`` and ``xxgknb portals``: crawl portals into the WARC archive, list the registry.
+
+Scrapy runs in this process (``CrawlerProcess``), one crawler per portal side by side, because
+the command then owns progress output, exit status and the build that follows, and ``--all`` needs
+no process management.  The price is that Twisted's reactor cannot be restarted: one crawl per
+process, which is why tests run ``xxgknb crawl`` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+DEFAULT_DATA = Path("data")
+
+
+def crawl_settings(data_dir: Path, *, polite: bool = True, extra: dict | None = None):
+    from scrapy.settings import Settings
+
+    from spiders import settings as crawler_settings
+
+    settings = Settings()
+    settings.setmodule(crawler_settings, priority="project")
+    settings.set("XXGKNB_DATA_DIR", str(data_dir), priority="cmdline")
+    if not polite:
+        settings.setdict(crawler_settings.politeness_off(), priority="cmdline")
+    settings.setdict(extra or {}, priority="cmdline")
+    return settings
+
+
+def run_crawl(targets: list[dict], data_dir: Path, *, polite: bool = True, log_level: str = "INFO",
+              extra_settings: dict | None = None) -> str:
+    """Crawl every target (spider keyword arguments: ``portal=`` or ``start_url=`` …) in this process;
+    returns the crawl id."""
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.portal import PortalSpider
+
+    crawl_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    settings = crawl_settings(data_dir, polite=polite, extra={"LOG_LEVEL": "WARNING", **(extra_settings or {})})
+    process = CrawlerProcess(settings, install_root_handler=True)
+    logging.getLogger("xxgknb.crawl").setLevel(log_level)
+    for target in targets:
+        process.crawl(PortalSpider, crawl_id=crawl_id, **target)
+    process.start()
+    return crawl_id
+
+
+def crawl_summary(data_dir: Path, crawl_id: str) -> list[dict]:
+    from archive.crawlstate import CrawlState
+
+    state = CrawlState(data_dir)
+    return list(state.db.query("SELECT * FROM crawls WHERE crawl_id = ? ORDER BY portal_id", [crawl_id]))
+
+
+def echo_summary(rows: list[dict]) -> None:
+    click.echo(f"{'portal':<40} {'pages':>6} {'304':>5} {'reports':>7} {'new':>5} {'chg':>5} {'gone':>5} {'fail':>5}  status")
+    for row in rows:
+        failures = sum(v for k, v in row.items() if k.startswith("failures_") and v)
+        status = row["finish_reason"] or "killed?"
+        if row["blocked"]:
+            status += f", blocked {row['blocked_hosts']}"
+        elif not row["complete"]:
+            status += ", incomplete"
+        click.echo(
+            f"{row['portal_id']:<40} {row['pages_fetched']:>6} {row['not_modified']:>5} {row['reports_found']:>7} "
+            f"{row['new_reports']:>5} {row['changed_reports']:>5} {row['gone_reports']:>5} {failures:>5}  {status}"
+        )
+
+
+@click.command("crawl")
+@click.option("--url", "urls", multiple=True, help="Start URL of a portal not in the registry (CMS detected).")
+@click.option("--portal", "portal_ids", multiple=True, help="Registry id of a portal (repeatable).")
+@click.option("--all", "crawl_all", is_flag=True, help="Crawl every portal of the registry.")
+@click.option("--id", "adhoc_id", default=None, help="Id to file a --url portal under (default: from its host).")
+@click.option("--cms", default=None, help="CMS hint for --url (trs, hanweb, gkmlpt, vsb, generic).")
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(file_okay=False,
+              path_type=Path), help="Data directory: WARC files and corpus.db.")
+@click.option("--no-politeness", is_flag=True,
+              help="No delays, no AutoThrottle, 8 connections per host: only for your own test servers.")
+@click.option("--no-build", is_flag=True, help="Only crawl; do not build the corpus afterwards.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parser processes for the build.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
+def crawl_command(urls, portal_ids, crawl_all, adhoc_id, cms, data_dir, no_politeness, no_build, jobs, quiet):
+    """Crawl portals: find the 年报 column, walk its lists, archive every response as WARC.
+
+    A second run re-fetches list pages (conditionally) and only what changed; a run killed at
+    any moment continues where it stopped.  Unless --no-build, the corpus is built afterwards.
+
+    Example:
+
+        xxgknb crawl --portal 110000_beijing
+        xxgknb crawl --url http://127.0.0.1:8000/trs-city/index.html --no-politeness
+    """
+    from spiders.registry import RegistryError
+    from spiders.registry import load as load_registry
+
+    targets: list[dict] = []
+    try:
+        registry = load_registry() if (portal_ids or crawl_all) else {}
+    except RegistryError as exc:
+        raise click.ClickException(f"the portal registry is invalid:\n{exc}") from exc
+    for portal_id in portal_ids:
+        if portal_id not in registry:
+            raise click.ClickException(f"portal {portal_id!r} is not in the registry (see `xxgknb portals`)")
+        targets.append({"portal": portal_id})
+    if crawl_all:
+        targets.extend({"portal": portal_id} for portal_id in registry if {"portal": portal_id} not in targets)
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise click.ClickException(f"--url {url}: not an http(s) URL")
+        target = {"start_url": url, "cms": cms}
+        if adhoc_id:
+            target["portal_id"] = adhoc_id if len(urls) == 1 else f"{adhoc_id}_{len(targets)}"
+        targets.append(target)
+    if not targets:
+        raise click.UsageError("name what to crawl: --url URL, --portal ID or --all")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Crawling {len(targets)} portal(s) into {data_dir}/warc" + (" (politeness OFF)" if no_politeness else ""),
+               err=True)
+    crawl_id = run_crawl(targets, data_dir, polite=not no_politeness, log_level="WARNING" if quiet else "INFO")
+    echo_summary(crawl_summary(data_dir, crawl_id))
+    if not no_build:
+        from xxgknb.commands.build import run_build
+
+        run_build(data_dir, jobs=jobs, quiet=quiet)
+
+
+@click.command("portals")
+@click.option("--check", is_flag=True, help="Only validate the registry; exit 1 on any problem.")
+def portals_command(check: bool) -> None:
+    """List the portal registry (spiders/portals/*.toml), validating every entry.
+
+    Example:
+
+        xxgknb portals --check
+    """
+    from spiders.registry import RegistryError
+    from spiders.registry import load as load_registry
+
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    if check:
+        click.echo(f"{len(registry)} portals, all valid")
+        return
+    for portal in registry.values():
+        click.echo(f"{portal.id:<32} {portal.level or '':<22} {portal.cms or 'detect':<8} {portal.name}  {portal.start_url}")
+    click.echo(f"{len(registry)} portals", err=True)
