@@ -569,11 +569,13 @@ class _CellLayout:
 
 
 def _lay_out_cells(
-    horizontals: list[Ruling], verticals: list[Ruling], chars: list[tuple[PositionedChar, int]], *,
+    horizontals: list[Ruling], verticals: list[Ruling], chars: list[tuple[PositionedChar, int, float]], *,
     label: str, collapse: frozenset[float] = frozenset(), joins: tuple[float, ...] = (),
 ) -> _CellLayout | None:
     """Rulings + characters → merged cells.
 
+    ``chars`` are (character, page, shift): the character placed on the virtual surface of a table
+    stacked over several pages, its page, and how far it was moved down to get there.
     ``collapse`` are join lines (virtual y) to ignore because the row was split by a page break;
     at the other ``joins`` a merged cell that the page break cut in two is joined again.
     """
@@ -610,25 +612,25 @@ def _lay_out_cells(
             if r + 1 < n_rows and not covered(horizontal_spans[r + 1], (xs[c] + xs[c + 1]) / 2):
                 union(r * n_cols + c, (r + 1) * n_cols + c)
 
-    cell_chars: dict[int, list[tuple[PositionedChar, int]]] = {}
-    for char, page in chars:
+    cell_chars: dict[int, list[tuple[PositionedChar, int, float]]] = {}
+    for char, page, shift in chars:
         r = bisect_right(ys, char.cy) - 1
         c = bisect_right(xs, char.cx) - 1
         if 0 <= r < n_rows and 0 <= c < n_cols:
-            cell_chars.setdefault(r * n_cols + c, []).append((char, page))
+            cell_chars.setdefault(r * n_cols + c, []).append((char, page, shift))
 
     _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars)
 
-    region_chars: dict[int, list[tuple[PositionedChar, int]]] = {}
+    region_chars: dict[int, list[tuple[PositionedChar, int, float]]] = {}
     for cell, members in cell_chars.items():
         region_chars.setdefault(find(cell), []).extend(members)
     texts: dict[int, str] = {}
     sources: dict[int, str] = {}
     for root, members in region_chars.items():
-        glyphs = [char for char, _ in members]
+        glyphs = [member[0] for member in members]
         texts[root] = _join_lines([line.text for line in _group_lines(glyphs)])
         first = min(members, key=lambda member: (member[0].top, member[0].x0))
-        sources[root] = f"{label} page {first[1] + 1} x={first[0].x0:.0f} y={first[0].top:.0f}"
+        sources[root] = f"{label} page {first[1] + 1} x={first[0].x0:.0f} y={first[0].top - first[2]:.0f}"
     roots = [find(i) for i in range(n_rows * n_cols)]
     return _CellLayout(xs, ys, roots, texts, sources)
 
@@ -672,8 +674,9 @@ def _is_split_row(upper: list[str], lower: list[str]) -> bool:
 
 def _without_repeated_header(first: _TablePart, part: _TablePart, label: str) -> _TablePart:
     """Crop the header rows a layout program repeated at the top of a continuation page."""
-    head = _lay_out_cells(first.horizontals, first.verticals, [(c, first.page) for c in first.chars], label=label)
-    tail = _lay_out_cells(part.horizontals, part.verticals, [(c, part.page) for c in part.chars], label=label)
+    head = _lay_out_cells(first.horizontals, first.verticals, [(c, first.page, 0.0) for c in first.chars],
+                          label=label)
+    tail = _lay_out_cells(part.horizontals, part.verticals, [(c, part.page, 0.0) for c in part.chars], label=label)
     if head is None or tail is None:
         return part
     k = 0
@@ -697,7 +700,7 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
     parts = [parts[0], *(_without_repeated_header(parts[0], part, label) for part in parts[1:])]
     horizontals: list[Ruling] = []
     verticals: list[Ruling] = []
-    chars: list[tuple[PositionedChar, int]] = []
+    chars: list[tuple[PositionedChar, int, float]] = []
     joins: list[float] = []  # virtual y where each continuation part starts
     shift = previous_bottom = 0.0
     for number, part in enumerate(parts):
@@ -707,12 +710,12 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
         if shift:
             horizontals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.horizontals)
             verticals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.verticals)
-            chars.extend((PositionedChar(c.text, c.x0, c.top + shift, c.x1, c.bottom + shift), part.page)
+            chars.extend((PositionedChar(c.text, c.x0, c.top + shift, c.x1, c.bottom + shift), part.page, shift)
                          for c in part.chars)
         else:
             horizontals.extend(part.horizontals)
             verticals.extend(part.verticals)
-            chars.extend((c, part.page) for c in part.chars)
+            chars.extend((c, part.page, 0.0) for c in part.chars)
         previous_bottom = part.bottom + shift
 
     layout = _lay_out_cells(horizontals, verticals, chars, label=label, joins=tuple(joins))
