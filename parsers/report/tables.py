@@ -294,7 +294,7 @@ _APPLICANT_LABELS = (
 )
 
 #: Groups of result rows and how they are labelled.
-_GROUPS = {
+GROUPS = {
     "results": "本年度办理结果",
     "denied": "不予公开",
     "unavailable": "无法提供",
@@ -303,7 +303,7 @@ _GROUPS = {
 }
 
 #: (row key, group it sits in, canonical label)
-_APPLICATION_ROWS = (
+APPLICATION_ROWS = (
     ("new_received", None, "本年新收政府信息公开申请数量"),
     ("carried_over", None, "上年结转政府信息公开申请数量"),
     ("granted", "results", "予以公开"),
@@ -336,7 +336,7 @@ RESULT_ROW_KEYS = (
     "granted",
     "partially_granted",
     "other",
-    *(key for key, group, _ in _APPLICATION_ROWS if group and group != "results"),
+    *(key for key, group, _ in APPLICATION_ROWS if group and group != "results"),
 )
 
 
@@ -345,12 +345,12 @@ def _group_of(segment: str, level: int = 0) -> str | None:
     if not norm or level == 3:
         return None
     best, best_score = None, 0.0
-    for group, label in _GROUPS.items():
+    for group, label in GROUPS.items():
         score = similarity(norm, label)
         if score > best_score:
             best, best_score = group, score
     # a group heading is short: "（三）不予公开", never "2.其他法律行政法规禁止公开"
-    if best is None or best_score < 0.8 or not len(_GROUPS[best]) - 1 <= len(norm) <= len(_GROUPS[best]) + 3:
+    if best is None or best_score < 0.8 or not len(GROUPS[best]) - 1 <= len(norm) <= len(GROUPS[best]) + 3:
         return None
     return best
 
@@ -360,7 +360,7 @@ def _match_row(segment: str, group: str | None) -> tuple[str | None, float]:
     if not norm:
         return None, 0.0
     best, best_score = None, 0.0
-    for key, row_group, label in _APPLICATION_ROWS:
+    for key, row_group, label in APPLICATION_ROWS:
         score = similarity(norm, label)
         if group in ("denied", "unavailable", "rejected", "other"):
             if row_group != group:
@@ -372,7 +372,7 @@ def _match_row(segment: str, group: str | None) -> tuple[str | None, float]:
     return best, best_score
 
 
-class _RowState:
+class RowState:
     def __init__(self):
         self.group: str | None = None
 
@@ -422,7 +422,7 @@ def _applicant_key(text: str) -> str | None:
 
 def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
     positions: dict[str, int] = {}
-    state = _RowState()
+    state = RowState()
     data_started = False
     for cells in rows:
         if not has_values(cells):

@@ -1,0 +1,121 @@
+"""Decoding, look-alikes, bad input: every document gets a status, nothing raises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from parsers import parse
+from parsers.decode import decode
+from parsers.model import Status
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = sorted((ROOT / "tests/fixtures/seeds").glob("*.txt"))
+REPORTS = ROOT / "tests/fixtures/reports"
+
+
+def _cells(report):
+    return (
+        [(c.category, c.metric, c.value.raw) for c in report.active_disclosure],
+        [(r.row_key, r.row_label, sorted((k, v.raw) for k, v in r.cells.items())) for r in report.applications],
+        [(r.proceeding, sorted((k, v.raw) for k, v in r.cells.items())) for r in report.review_litigation],
+    )
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=[s.stem[:3] for s in SEEDS])
+def test_gb18030_text_without_declaration_reads_like_utf8(seed):
+    text = seed.read_text(encoding="utf-8")
+    utf8 = parse(text.encode("utf-8"), filename="r.txt")
+    gbk = parse(text.encode("gb18030"), filename="r.txt")
+    assert gbk.status == Status.FULL
+    assert (gbk.title, gbk.agency, gbk.year) == (utf8.title, utf8.agency, utf8.year)
+    assert _cells(gbk) == _cells(utf8)
+
+
+def test_gbk_page_with_meta_beats_a_wrong_header():
+    data = (REPORTS / "gbk_prose_2018.html").read_bytes()
+    assert b"charset=gb2312" in data
+    for header in (None, "text/html; charset=utf-8", "text/html; charset=ISO-8859-1", "utf-8"):
+        text, encoding = decode(data, header)
+        assert encoding == "gb18030"
+        assert "北京市朝阳区统计局2018年政府信息公开工作年度报告" in text
+
+
+def test_gbk_page_without_any_declaration():
+    data = (REPORTS / "gbk_prose_2018.html").read_bytes().replace(b"; charset=gb2312", b"")
+    assert b"charset" not in data
+    report = parse(data, filename="page.html")
+    assert report.title == "北京市朝阳区统计局2018年政府信息公开工作年度报告"
+    assert report.year == 2018
+
+
+def test_declared_header_used_when_the_document_says_nothing():
+    text, encoding = decode("年度报告".encode("utf-16-be"), "text/plain; charset=UTF-16BE")
+    assert (text, encoding) == ("年度报告", "utf-16-be")
+
+
+@pytest.mark.parametrize(
+    ("bom", "encoding"),
+    [(b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")],
+)
+def test_byte_order_mark_wins(bom, encoding):
+    text, _ = decode(bom + "一、总体情况".encode(encoding), "gbk")
+    assert text.lstrip("\ufeff") == "一、总体情况"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "reason_words"),
+    [
+        ("notice_format.html", "notice"),
+        ("annual_report_interpretation.html", "interpretation"),
+        ("website_annual_form.html", "website"),
+        ("budget_final_accounts.html", "budget"),
+        ("empty_page.html", "empty"),
+    ],
+)
+def test_look_alikes_are_not_reports(fixture, reason_words):
+    report = parse((REPORTS / fixture).read_bytes(), filename=fixture)
+    assert report.status == Status.NOT_A_REPORT
+    assert reason_words in report.status_detail
+    assert "\n" not in report.status_detail
+    assert report.applications == [] and report.template is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\x00\x01\x02\x03" * 500,
+        bytes(range(256)) * 40,
+        b"<html><body><table><tr><td rowspan=99999 colspan=abc>1</td></tr></table>",
+        b"<html><body><div id='zoom'><table><tr><td><table><tr><td>x</td></tr></table></td></tr></table></div>",
+        "一、总体情况\n\t\t\t\n| \n||||\n|".encode(),
+        b"\xff\xfe\xff\xfe\x00\xd8",
+        b"PK\x03\x04garbage",
+    ],
+)
+def test_bad_input_never_raises(data):
+    report = parse(data, filename="input.bin")
+    assert report.status in (Status.ERROR, Status.NOT_A_REPORT, Status.UNSTRUCTURED, Status.PARTIAL)
+    assert report.status_detail
+
+
+def test_binary_junk_is_an_error():
+    report = parse(bytes(range(256)) * 40, filename="download")
+    assert report.status == Status.ERROR
+
+
+def test_partial_report_names_the_missing_table():
+    seed = (ROOT / "tests/fixtures/seeds/000_5101592a4cecb7a5.txt").read_text(encoding="utf-8")
+    cut = seed[: seed.index("四、政府信息公开行政复议")] + seed[seed.index("五、存在的主要问题") :]
+    report = parse(cut.encode("utf-8"), filename="cut.txt")
+    assert report.status == Status.PARTIAL
+    assert report.status_detail == "table not found: review_litigation (四)"
+    assert len(report.applications) == 25
+
+
+def test_prose_report_is_unstructured_with_sections():
+    report = parse((REPORTS / "gbk_prose_2018.html").read_bytes(), filename="p.html")
+    assert report.status == Status.UNSTRUCTURED and report.template == "unstructured"
+    assert [s.heading for s in report.sections][3] == "四、政府信息公开的收费及减免情况"
