@@ -24,6 +24,8 @@ import sqlite_utils
 from archive import corpus
 from archive.warc import ArchivedRecord, iter_records, read_record, repair, sha256
 
+#: WARC-Target-URI prefix of the record closing one portal's crawl (see :mod:`archive.warc`).
+CRAWL_END_PREFIX = "urn:xxgknb:crawl:"
 FAILURE_REASONS = ("http_error", "challenge", "empty_body", "unexpected_structure", "timeout", "robots")
 #: Roles of fetched URLs that are report candidates (the rest are navigation).
 CANDIDATE_ROLES = ("item", "attachment")
@@ -130,11 +132,25 @@ class CrawlState:
         start = row[0] or 0
         added = 0
         for record in iter_records(path, start):
-            if record.type != "response":
-                continue
-            self.index(exchange_from_record(rel, record))
-            added += 1
+            if record.type == "response":
+                self.index(exchange_from_record(rel, record))
+                added += 1
+            elif record.type == "metadata" and record.url.startswith(CRAWL_END_PREFIX):
+                self.index_crawl_end(
+                    rel, record.offset, record.length, record.url, record.warc_headers.get("WARC-Date", "")
+                )
+                added += 1
         return added
+
+    def index_crawl_end(self, warc_file: str, offset: int, length: int, target: str, fetched_at: str) -> None:
+        """Index an end-of-crawl ``metadata`` record (``urn:xxgknb:crawl:<crawl>:<portal>``)."""
+        crawl_id, _, portal_id = target.removeprefix(CRAWL_END_PREFIX).partition(":")
+        with self.db.conn:
+            self.db.execute(
+                "INSERT OR IGNORE INTO warc_records (warc_file, offset, length, url, final_url, fetched_at, portal_id, "
+                "crawl_id, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'crawl-end')",
+                [warc_file, offset, length, target, target, fetched_at, portal_id, crawl_id],
+            )
 
     def index(self, exchange: Exchange) -> None:
         with self.db.conn:

@@ -40,7 +40,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.crawlstate import CrawlState, Exchange
+from archive.crawlstate import CRAWL_END_PREFIX, CrawlState, Exchange
 from archive.warc import WarcWriter, decode_content, sha256
 from parsers.cms import adapter_for
 from parsers.cms.article import document_type, read_article
@@ -155,8 +155,10 @@ class PortalSpider(scrapy.Spider):
         if complete:
             gone = self.state.unlisted(self.portal.id, self.crawl_id)
             self.state.mark_gone(gone, now())
-        self.archive.write_metadata(
-            f"urn:xxgknb:crawl:{self.crawl_id}:{self.portal.id}",
+        fetched_at = now()
+        target = f"{CRAWL_END_PREFIX}{self.crawl_id}:{self.portal.id}"
+        ref = self.archive.write_metadata(
+            target,
             {
                 "crawl_id": self.crawl_id,
                 "portal": self.portal.row(),
@@ -167,8 +169,9 @@ class PortalSpider(scrapy.Spider):
                 "counts": self.counts,
                 "blocked_hosts": self.blocked_hosts,
             },
-            fetched_at=now(),
+            fetched_at=fetched_at,
         )
+        self.state.index_crawl_end(self.state.relative(ref.path), ref.offset, ref.length, target, fetched_at)
         self.archive.close()
         status = {
             **self.counts,

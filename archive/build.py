@@ -1,0 +1,258 @@
+"""``xxgknb build``: the corpus from the WARC archive alone (no network), idempotent.
+
+1. Every WARC file under ``<data>/warc`` is repaired (a truncated last record cut off) and indexed
+   into ``warc_records`` where the index misses it; a fresh database is thus rebuilt from the files.
+2. Report candidates are the successful responses fetched as list items or attachments, plus any
+   list page that is itself a report.  HTML pages are classified again with the crawler's pure
+   classifier (:mod:`parsers.cms.classify`): look-alikes and non-reports are recorded in
+   ``rejected_documents`` with the reason; a page that only carries its report as an attachment
+   is skipped (the attachment is the report).  Everything else is parsed on all cores
+   (:mod:`archive.parallel`) and stored with :func:`archive.corpus.write_report`.
+3. A URL archived with different bytes over time becomes successive versions, oldest first; bytes
+   already stored are not parsed again (unless the parser changed).
+4. Gone: after a portal's last *complete* crawl (its end-of-crawl ``metadata`` record lists what
+   the portal still links), its reports no longer linked are marked gone, as are reports whose
+   URL last answered 404/410.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import sqlite_utils
+
+from archive import corpus
+from archive.crawlstate import CrawlState, corpus_path
+from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, ParseJob, parse_many
+from archive.warc import read_record
+from parsers.cms.article import document_type, read_article
+from parsers.cms.charset import decode_html
+from parsers.cms.classify import ATTACHMENT_HOLDER, REPORT
+from parsers.model import Report, Status
+
+BATCH_SIZE = 200
+_HTML = ("text/html", "application/xhtml")
+
+
+@dataclass
+class BuildSummary:
+    warc_messages: list[str] = field(default_factory=list)
+    candidates: int = 0
+    parsed: int = 0
+    actions: dict[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    gone: int = 0
+    seconds: float = 0.0
+
+    def count(self, outcome: corpus.WriteOutcome) -> None:
+        key = outcome.action if outcome.stored_as == "report" else f"rejected ({outcome.action})"
+        self.actions[key] = self.actions.get(key, 0) + 1
+        if outcome.stored_as != "report":
+            self.rejected += 1
+
+
+@dataclass
+class _Version:
+    url: str
+    final_url: str
+    warc_file: str
+    offset: int
+    sha256: str
+    fetched_at: str
+    portal_id: str | None
+    role: str
+    content_type: str
+    link_text: str | None
+
+
+def build(
+    data_dir: Path,
+    *,
+    workers: int | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
+    on_outcome: Callable[[corpus.WriteOutcome], None] | None = None,
+) -> BuildSummary:
+    started = time.monotonic()
+    data_dir = Path(data_dir)
+    db = corpus.open_corpus(corpus_path(data_dir))
+    summary = BuildSummary()
+    state = CrawlState(data_dir, db)
+    summary.warc_messages = state.recover()
+    parser_version = corpus.current_parser_version()
+
+    def record(outcome: corpus.WriteOutcome) -> None:
+        summary.count(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    queued: list[_Version] = []
+
+    def jobs() -> Iterator[ParseJob]:
+        for version in _pending_versions(db, parser_version):
+            summary.candidates += 1
+            archived = read_record(data_dir / version.warc_file, version.offset)
+            if archived is None:
+                continue
+            payload = archived.payload
+            if _is_html(version.content_type, payload):
+                article = read_article(version.final_url, decode_html(payload, version.content_type))
+                kind = article.verdict.kind
+                if kind == ATTACHMENT_HOLDER or (version.role in ("list", "start") and kind != REPORT):
+                    continue
+                if kind != REPORT:
+                    rejection = Report(
+                        status=Status.NOT_A_REPORT,
+                        status_detail=f"crawler: {kind}, {article.verdict.reason}",
+                        format="html",
+                        title=article.title or None,
+                    )
+                    record(_store(db, version, rejection, parser_version))
+                    continue
+                filename = _filename(version, archived.http_header("Content-Disposition"), html=True)
+            elif version.role in ("list", "start"):
+                continue  # a JSON/XML list reply: navigation, never a report
+            else:
+                filename = _filename(version, archived.http_header("Content-Disposition"), html=False)
+            queued.append(version)
+            yield ParseJob(
+                payload, filename=filename, content_type=version.content_type or None, url=version.final_url
+            )
+
+    batch: list[tuple[_Version, Report]] = []
+    for index, report in parse_many(
+        jobs(), workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit_mb, ordered=True
+    ):
+        summary.parsed += 1
+        batch.append((queued[index], report))
+        if len(batch) >= BATCH_SIZE:
+            _write_batch(db, batch, parser_version, record)
+            batch = []
+    _write_batch(db, batch, parser_version, record)
+    summary.gone = mark_gone_reports(db, data_dir)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _pending_versions(db: sqlite_utils.Database, parser_version: str) -> Iterator[_Version]:
+    """Archived versions not yet in the corpus, per URL oldest first."""
+    stored: dict[str, tuple[str, str | None]] = {}
+    for row in db.execute("SELECT url, sha256, parser_version FROM reports"):
+        stored[row[0]] = (row[1], row[2])
+    for row in db.execute("SELECT url, sha256, NULL FROM rejected_documents"):
+        stored.setdefault(row[0], (row[1], None))
+    rows = db.execute(
+        "SELECT url, final_url, warc_file, offset, sha256, fetched_at, portal_id, role, content_type, link_text "
+        "FROM warc_records WHERE status BETWEEN 200 AND 299 AND role IN ('item', 'attachment', 'list', 'start') "
+        "ORDER BY url, fetched_at, rowid"
+    )
+    current_url: str | None = None
+    versions: list[_Version] = []
+    for row in rows:
+        version = _Version(*row)
+        if version.url != current_url:
+            yield from _unstored(versions, stored, parser_version)
+            current_url, versions = version.url, []
+        if not versions or versions[-1].sha256 != version.sha256:
+            versions.append(version)
+    yield from _unstored(versions, stored, parser_version)
+
+
+def _unstored(versions: list[_Version], stored: dict, parser_version: str) -> list[_Version]:
+    if not versions:
+        return []
+    current = stored.get(versions[0].url)
+    if current is None:
+        return versions
+    sha, version_of_parser = current
+    shas = [v.sha256 for v in versions]
+    if sha in shas:
+        last = len(shas) - 1 - shas[::-1].index(sha)
+        later = versions[last + 1 :]
+        if later:
+            return later
+        # Same bytes as stored: parse again only when the parser changed since.
+        return [versions[last]] if version_of_parser not in (None, parser_version) else []
+    return versions
+
+
+def _is_html(content_type: str, payload: bytes) -> bool:
+    lowered = (content_type or "").lower()
+    if any(kind in lowered for kind in _HTML):
+        return True
+    if lowered and not lowered.startswith(("text/", "application/octet-stream")):
+        return False
+    head = payload[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<head" in head
+
+
+def _filename(version: _Version, disposition: str | None, *, html: bool) -> str:
+    """A file name telling the parser the format: Content-Disposition, URL, link text, Content-Type."""
+    if html:
+        return "page.html"
+    kind = document_type(version.final_url, version.link_text or "", version.content_type or "", disposition or "")
+    name = unquote(urlsplit(version.final_url).path.rsplit("/", 1)[-1]) or "document"
+    if kind and not name.lower().endswith(f".{kind}"):
+        name = f"{name}.{kind}"
+    return name
+
+
+def _store(db: sqlite_utils.Database, version: _Version, report: Report, parser_version: str) -> corpus.WriteOutcome:
+    return corpus.write_report(
+        db,
+        report,
+        url=version.url,
+        sha256=version.sha256,
+        fetched_at=version.fetched_at,
+        format=report.format or None,
+        portal_id=version.portal_id,
+        final_url=version.final_url,
+        parser_version=parser_version,
+    )
+
+
+def _write_batch(db, batch, parser_version: str, record) -> None:
+    if not batch:
+        return
+    with db.atomic():
+        outcomes = [_store(db, version, report, parser_version) for version, report in batch]
+    for outcome in outcomes:
+        record(outcome)
+
+
+def mark_gone_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
+    """Mark gone what the archive says is gone (see the module docstring); returns how many were marked."""
+    marked = 0
+    latest_complete: dict[str, tuple[str, set[str]]] = {}
+    for row in db.execute(
+        "SELECT warc_file, offset, portal_id, fetched_at FROM warc_records WHERE role = 'crawl-end' ORDER BY fetched_at"
+    ).fetchall():
+        archived = read_record(data_dir / row[0], row[1])
+        if archived is None:
+            continue
+        try:
+            end = json.loads(archived.raw_payload)
+        except ValueError:
+            continue
+        if end.get("complete"):
+            latest_complete[row[2]] = (row[3], set(end.get("listed") or ()))
+    for portal_id, (finished_at, listed) in latest_complete.items():
+        for (url,) in db.execute(
+            "SELECT url FROM reports WHERE portal_id = ? AND gone = 0 AND (fetched_at IS NULL OR fetched_at < ?)",
+            [portal_id, finished_at],
+        ).fetchall():
+            if url not in listed and corpus.mark_gone(db, url, finished_at):
+                marked += 1
+    for url, fetched_at in db.execute(
+        "SELECT r.url, w.fetched_at FROM reports r JOIN warc_records w ON w.url = r.url "
+        "WHERE r.gone = 0 AND w.status IN (404, 410) AND w.fetched_at = "
+        "(SELECT max(fetched_at) FROM warc_records WHERE url = r.url)"
+    ).fetchall():
+        if corpus.mark_gone(db, url, fetched_at):
+            marked += 1
+    return marked
