@@ -230,7 +230,8 @@ def mark_gone_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
     marked = 0
     latest_complete: dict[str, tuple[str, set[str]]] = {}
     for row in db.execute(
-        "SELECT warc_file, offset, portal_id, fetched_at FROM warc_records WHERE role = 'crawl-end' ORDER BY fetched_at"
+        "SELECT warc_file, offset, portal_id, fetched_at FROM warc_records "
+        "WHERE role = 'crawl-end' ORDER BY fetched_at"
     ).fetchall():
         archived = read_record(data_dir / row[0], row[1])
         if archived is None:

@@ -26,7 +26,20 @@ from archive.warc import ArchivedRecord, iter_records, read_record, repair, sha2
 
 #: WARC-Target-URI prefix of the record closing one portal's crawl (see :mod:`archive.warc`).
 CRAWL_END_PREFIX = "urn:xxgknb:crawl:"
-FAILURE_REASONS = ("http_error", "challenge", "empty_body", "unexpected_structure", "timeout", "robots")
+FAILURE_REASONS = (
+    "http_error",
+    "challenge",
+    "empty_body",
+    "unexpected_structure",
+    "timeout",
+    "robots",
+    # refused by spiders.guards (schema m0004_crawl_guards)
+    "off_site",
+    "too_large",
+    "redirect_loop",
+    "soft_404",
+    "trap",
+)
 #: Roles of fetched URLs that are report candidates (the rest are navigation).
 CANDIDATE_ROLES = ("item", "attachment")
 
@@ -147,8 +160,8 @@ class CrawlState:
         crawl_id, _, portal_id = target.removeprefix(CRAWL_END_PREFIX).partition(":")
         with self.db.conn:
             self.db.execute(
-                "INSERT OR IGNORE INTO warc_records (warc_file, offset, length, url, final_url, fetched_at, portal_id, "
-                "crawl_id, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'crawl-end')",
+                "INSERT OR IGNORE INTO warc_records (warc_file, offset, length, url, final_url, fetched_at, "
+                "portal_id, crawl_id, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'crawl-end')",
                 [warc_file, offset, length, target, target, fetched_at, portal_id, crawl_id],
             )
 
@@ -194,17 +207,18 @@ class CrawlState:
                 },
             )
 
-    def last_payload(self, url: str) -> bytes | None:
-        """Body of the last successful response for ``url`` (what a 304 means), read from the archive."""
+    def last_response(self, url: str) -> tuple[bytes, str, str] | None:
+        """(body, content type, final URL) of the last successful response for ``url``, read from the
+        archive: what a 304 stands for, and what an unchanged page is judged from."""
         row = self.db.execute(
-            "SELECT warc_file, offset FROM warc_records WHERE url = ? AND status BETWEEN 200 AND 299 "
-            "ORDER BY fetched_at DESC, rowid DESC LIMIT 1",
+            "SELECT warc_file, offset, content_type, final_url FROM warc_records WHERE url = ? "
+            "AND status BETWEEN 200 AND 299 ORDER BY fetched_at DESC, rowid DESC LIMIT 1",
             [url],
         ).fetchone()
         if row is None:
             return None
         record = read_record(self.data_dir / row[0], row[1])
-        return record.payload if record is not None else None
+        return (record.payload, row[2] or "", row[3] or url) if record is not None else None
 
     # ------------------------------------------------------------------ per-URL knowledge
 
@@ -229,6 +243,10 @@ class CrawlState:
                 """,
                 [url, portal_id, at, crawl_id, listed_as],
             )
+
+    def set_listed_as(self, url: str, listed_as: str) -> None:
+        with self.db.conn:
+            self.db.execute("UPDATE crawl_urls SET listed_as = ? WHERE url = ?", [listed_as, url])
 
     def set_verdict(self, url: str, verdict: str) -> None:
         with self.db.conn:

@@ -311,18 +311,13 @@ class PortalSpider(scrapy.Spider):
     # ------------------------------------------------------------------ callbacks
 
     def _text(self, response: Response) -> str | None:
-        body = self._body(response)
-        if body is None:
-            return None
-        if isinstance(response, TextResponse) and response.status != 304:
-            return response.text
-        return decode_html(body, _header(response, "Content-Type"))
-
-    def _body(self, response: Response) -> bytes | None:
-        """The body, or the archived body of the last fetch when the server answered 304."""
+        """The page's text; for a 304, the text of the archived copy it confirms."""
         if response.status == 304:
-            return self.state.last_payload(response.request.url)
-        return response.body
+            archived = self.state.last_response(response.request.url)
+            return decode_html(archived[0], archived[1]) if archived else None
+        if isinstance(response, TextResponse):
+            return response.text
+        return decode_html(response.body, _header(response, "Content-Type"))
 
     def parse_start(self, response: Response):
         text = self._text(response)
@@ -398,9 +393,7 @@ class PortalSpider(scrapy.Spider):
             if item.url not in self.seen_items:
                 self.seen_items.add(item.url)
                 new_items += 1
-                request = self._item_request(item.url, listed_as, parent=url, link_text=item.text, role="item")
-                if request is not None:
-                    yield request
+                yield from self._item_requests(item.url, listed_as, parent=url, link_text=item.text, role="item")
         if mode == "column" and not page.items and not page.lists and depth == 0:
             self.record_failure(url, "unexpected_structure", f"{name} list page with no items and no further pages")
         if page.items and new_items == 0:
@@ -420,10 +413,11 @@ class PortalSpider(scrapy.Spider):
                     parent=url,
                 )
 
-    def _item_request(self, url: str, listed_as: str | None, *, parent: str, link_text: str, role: str):
-        """A request for a report candidate, or ``None`` when what is archived is still current."""
+    def _item_requests(self, url: str, listed_as: str | None, *, parent: str, link_text: str, role: str):
+        """Requests for a report candidate: none when what is archived is still current."""
         self.listed[url] = listed_as
-        self.state.note_listed(url, portal_id=self.portal.id, crawl_id=self.crawl_id, listed_as=listed_as, at=now())
+        # How it is listed is stored only once fetched: a crawl killed before the fetch must retry it.
+        self.state.note_listed(url, portal_id=self.portal.id, crawl_id=self.crawl_id, listed_as=None, at=now())
         known = self.known.get(url)
         fetched_ok = known is not None and known.get("status") and 200 <= known["status"] < 300
         if (
@@ -431,68 +425,81 @@ class PortalSpider(scrapy.Spider):
             and not known.get("gone_since")
             and (listed_as is None or known.get("listed_as") in (None, listed_as))
         ):
-            self._count_known(url, known)
-            return None
-        callback = self.parse_item
-        return self._request(
-            Fetch(url), callback, role=role, parent=parent, link_text=link_text, conditional=bool(fetched_ok)
+            return self._from_archive(url, known, listed_as, link_text)
+        request = self._request(
+            Fetch(url),
+            self.parse_item,
+            role=role,
+            parent=parent,
+            link_text=link_text,
+            conditional=bool(fetched_ok),
+            meta={"listed_as": listed_as},
         )
+        return [request]
 
-    def _count_known(self, url: str, known: dict) -> None:
-        """An unchanged candidate still counts (a report found), and so do its archived attachments."""
-        if known.get("verdict") in (REPORT, "document"):
+    def _from_archive(self, url: str, known: dict, listed_as: str | None, link_text: str) -> list[Request]:
+        """An unchanged candidate is judged from its archived copy, not fetched: it still counts as
+        found, and a page holding its report as an attachment has the attachment followed (a resumed
+        crawl may have archived the page but not yet the attachment)."""
+        if listed_as:
+            self.state.set_listed_as(url, listed_as)
+        verdict = known.get("verdict")
+        if verdict in (REPORT, "document"):
             self.report_urls.add(url)
-        if known.get("verdict") == ATTACHMENT_HOLDER:
-            for child in self.state.db.execute(
-                "SELECT DISTINCT url FROM warc_records WHERE parent_url = ? AND role = 'attachment'", [url]
-            ).fetchall():
-                self.listed[child[0]] = None
-                self.state.note_listed(
-                    child[0], portal_id=self.portal.id, crawl_id=self.crawl_id, listed_as=None, at=now()
-                )
-                child_known = self.known.get(child[0])
-                if child_known and child_known.get("verdict") == "document":
-                    self.report_urls.add(child[0])
+            return []
+        if verdict not in (None, ATTACHMENT_HOLDER):
+            return []
+        archived = self.state.last_response(url)
+        if archived is None:
+            return []
+        body, content_type, final_url = archived
+        return list(self._judge(url, final_url, body, content_type, "", link_text, known, fresh=False))
 
     def parse_item(self, response: Response):
         url = response.request.url
         known = self.known.get(url)
+        listed_as = response.meta.get("listed_as")
         if response.status == 304:
-            if known:
-                self._count_known(url, known)
+            yield from self._from_archive(url, known or {}, listed_as, response.meta.get("link_text") or "")
             return
-        body = response.body
-        if not body:
+        if not response.body:
             self.record_failure(url, "empty_body", f"HTTP {response.status}, empty body")
             return
-        if known and known.get("sha256"):
-            if known["sha256"] != sha256(decode_content(body, None)):
-                self.counts["changed_reports"] += 1 if known.get("verdict") in (REPORT, "document") else 0
-        if not _is_html(response):
-            kind = document_type(
-                url,
-                response.meta.get("link_text") or "",
-                _header(response, "Content-Type") or "",
-                _header(response, "Content-Disposition") or "",
-            )
+        if listed_as:
+            self.state.set_listed_as(url, listed_as)
+        yield from self._judge(
+            url,
+            response.url,
+            response.body,
+            _header(response, "Content-Type") or "",
+            _header(response, "Content-Disposition") or "",
+            response.meta.get("link_text") or "",
+            known,
+            fresh=True,
+        )
+
+    def _judge(self, url, final_url, body, content_type, disposition, link_text, known, *, fresh: bool):
+        """Decide what a fetched candidate is; yields requests for the attachments of a holder page."""
+        if fresh and known and known.get("sha256") and known["sha256"] != sha256(body):
+            self.counts["changed_reports"] += 1 if known.get("verdict") in (REPORT, "document") else 0
+        if not _looks_like_html(content_type, body):
+            kind = document_type(url, link_text, content_type, disposition)
             self.state.set_verdict(url, "document")
-            self._found(url, known, f"document ({kind or 'unknown type'})", response.meta.get("link_text") or "")
+            self._found(
+                url, known if fresh else {"sha256": "archived"}, f"document ({kind or 'unknown type'})", link_text
+            )
             return
-        text = self._text(response) or ""
-        article = read_article(response.url, text)
+        article = read_article(final_url, decode_html(body, content_type))
         verdict = article.verdict
         self.state.set_verdict(url, verdict.kind)
         if verdict.kind == REPORT:
-            self._found(url, known, "page", article.title)
+            self._found(url, known if fresh else {"sha256": "archived"}, "page", article.title)
         elif verdict.kind == ATTACHMENT_HOLDER:
             for attachment in article.attachments:
-                if not self.portal.in_scope(attachment.url):
-                    continue
-                request = self._item_request(
-                    attachment.url, None, parent=url, link_text=attachment.text, role="attachment"
-                )
-                if request is not None:
-                    yield request
+                if self.portal.in_scope(attachment.url):
+                    yield from self._item_requests(
+                        attachment.url, None, parent=url, link_text=attachment.text, role="attachment"
+                    )
         elif verdict.kind == LOOKALIKE:
             self.counts["lookalikes_skipped"] += 1
             logger.info("[%s] look-alike, not taken: %s (%s)", self.portal.id, article.title, verdict.reason)
@@ -516,6 +523,8 @@ class PortalSpider(scrapy.Spider):
                 self.list_failures += 1
             self.record_failure(url, "http_error", f"HTTP {response.status}")
         elif failure.check(IgnoreRequest):
+            if getattr(failure.value, "recorded", False):
+                return  # refused by spiders.guards, which recorded it with its own reason
             message = str(failure.value)
             if "robots.txt" in message:
                 self.record_failure(url, "robots", "Disallowed by robots.txt")
@@ -537,13 +546,13 @@ def _scan_links(url: str, text: str) -> list[tuple[str, str]]:
     return [(link.url, link.text) for link in anchors(url, parse_html(text)) if _SCAN_TEXT.match(link.text)]
 
 
-def _is_html(response: Response) -> bool:
-    content_type = (_header(response, "Content-Type") or "").lower()
+def _looks_like_html(content_type: str, body: bytes) -> bool:
+    content_type = (content_type or "").lower()
     if any(t in content_type for t in _HTML_TYPES):
         return True
     if content_type and not content_type.startswith(("text/", "application/octet-stream")):
         return False
-    head = response.body[:1024].lstrip().lower()
+    head = body[:1024].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html")) or b"<head" in head
 
 

@@ -49,7 +49,22 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.CharsetMiddleware": 580,
     # Closest to the network: every response as received (redirects, 304s, retried 503s) goes to WARC.
     "spiders.middlewares.WarcCaptureMiddleware": 950,
+    # Between the WARC capture and the redirect middleware (600): sees every request (each redirect
+    # hop) before it is sent and every response as received; private networks, off-site, size, soft 404.
+    "spiders.guards.NetworkGuardMiddleware": 700,
 }
+# Before DepthMiddleware (900): list-page caps per column, barren pagination, recorded depth cuts.
+SPIDER_MIDDLEWARES = {"spiders.guards.TrapGuardMiddleware": 950}
+#: A list or start page bigger than this is not a page (a document is bounded by DOWNLOAD_MAXSIZE).
+XXGKNB_MAXSIZE_PAGE = 8 * 1024 * 1024
+XXGKNB_WARNSIZE_PAGE = 2 * 1024 * 1024
+#: A body arriving slower than XXGKNB_MIN_RATE bytes/s after XXGKNB_STALL_SECONDS is a stall.
+XXGKNB_STALL_SECONDS = 30.0
+XXGKNB_MIN_RATE = 512.0
+#: Hosts besides the portal's own that the crawl may fetch from (e.g. a separate file server).
+XXGKNB_EXTRA_HOSTS: list[str] = []
+XXGKNB_MAX_LIST_PAGES_PER_COLUMN = 300
+XXGKNB_MAX_BARREN_LIST_PAGES = 4
 XXGKNB_RETRY_TIMES = 4
 XXGKNB_RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 #: First back-off wait in seconds; doubles on each retry, capped by XXGKNB_BACKOFF_MAX.

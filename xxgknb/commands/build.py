@@ -9,15 +9,22 @@ import click
 from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT
 
 
-def run_build(data_dir: Path, *, jobs: int | None = None, quiet: bool = False,
-              time_limit: float = DEFAULT_TIME_LIMIT, memory_limit: int = DEFAULT_MEMORY_LIMIT_MB):
+def run_build(
+    data_dir: Path,
+    *,
+    jobs: int | None = None,
+    quiet: bool = False,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT_MB,
+):
     from archive.build import build
 
     def show(outcome) -> None:
         if not quiet:
             what = f"report v{outcome.version}" if outcome.stored_as == "report" else "rejected"
-            click.echo(f"  {outcome.action:<9} {what:<11} {outcome.status:<16} {outcome.url}  {outcome.detail[:80]}",
-                       err=True)
+            click.echo(
+                f"  {outcome.action:<9} {what:<11} {outcome.status:<16} {outcome.url}  {outcome.detail[:80]}", err=True
+            )
 
     click.echo(f"Building {data_dir}/corpus.db from {data_dir}/warc", err=True)
     summary = build(data_dir, workers=jobs, time_limit=time_limit, memory_limit_mb=memory_limit, on_outcome=show)
@@ -32,14 +39,35 @@ def run_build(data_dir: Path, *, jobs: int | None = None, quiet: bool = False,
 
 
 @click.command("build")
-@click.option("--data", "data_dir", default=Path("data"), show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Data directory holding warc/ and corpus.db.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes parsing in parallel [default: number of cores].")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIME_LIMIT,
-              show_default=True, help="Seconds one document may take before its parser is stopped.")
-@click.option("--memory-limit", type=click.IntRange(min=64), default=DEFAULT_MEMORY_LIMIT_MB, show_default=True,
-              help="Address space of one parser process, in MB.")
+@click.option(
+    "--data",
+    "data_dir",
+    default=Path("data"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory holding warc/ and corpus.db.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes parsing in parallel [default: number of cores].",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIME_LIMIT,
+    show_default=True,
+    help="Seconds one document may take before its parser is stopped.",
+)
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(min=64),
+    default=DEFAULT_MEMORY_LIMIT_MB,
+    show_default=True,
+    help="Address space of one parser process, in MB.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
 def build_command(data_dir: Path, jobs: int | None, time_limit: float, memory_limit: int, quiet: bool) -> None:
     """Build (or bring up to date) the corpus from the WARC files alone: no network.

@@ -32,8 +32,14 @@ def crawl_settings(data_dir: Path, *, polite: bool = True, extra: dict | None = 
     return settings
 
 
-def run_crawl(targets: list[dict], data_dir: Path, *, polite: bool = True, log_level: str = "INFO",
-              extra_settings: dict | None = None) -> str:
+def run_crawl(
+    targets: list[dict],
+    data_dir: Path,
+    *,
+    polite: bool = True,
+    log_level: str = "INFO",
+    extra_settings: dict | None = None,
+) -> str:
     """Crawl every target (spider keyword arguments: ``portal=`` or ``start_url=`` …) in this process;
     returns the crawl id."""
     from scrapy.crawler import CrawlerProcess
@@ -58,7 +64,9 @@ def crawl_summary(data_dir: Path, crawl_id: str) -> list[dict]:
 
 
 def echo_summary(rows: list[dict]) -> None:
-    click.echo(f"{'portal':<40} {'pages':>6} {'304':>5} {'reports':>7} {'new':>5} {'chg':>5} {'gone':>5} {'fail':>5}  status")
+    click.echo(
+        f"{'portal':<40} {'pages':>6} {'304':>5} {'reports':>7} {'new':>5} {'chg':>5} {'gone':>5} {'fail':>5}  status"
+    )
     for row in rows:
         failures = sum(v for k, v in row.items() if k.startswith("failures_") and v)
         status = row["finish_reason"] or "killed?"
@@ -78,10 +86,19 @@ def echo_summary(rows: list[dict]) -> None:
 @click.option("--all", "crawl_all", is_flag=True, help="Crawl every portal of the registry.")
 @click.option("--id", "adhoc_id", default=None, help="Id to file a --url portal under (default: from its host).")
 @click.option("--cms", default=None, help="CMS hint for --url (trs, hanweb, gkmlpt, vsb, generic).")
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(file_okay=False,
-              path_type=Path), help="Data directory: WARC files and corpus.db.")
-@click.option("--no-politeness", is_flag=True,
-              help="No delays, no AutoThrottle, 8 connections per host: only for your own test servers.")
+@click.option(
+    "--data",
+    "data_dir",
+    default=DEFAULT_DATA,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory: WARC files and corpus.db.",
+)
+@click.option(
+    "--no-politeness",
+    is_flag=True,
+    help="No delays, no AutoThrottle, 8 connections per host: only for your own test servers.",
+)
 @click.option("--no-build", is_flag=True, help="Only crawl; do not build the corpus afterwards.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parser processes for the build.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
@@ -120,8 +137,10 @@ def crawl_command(urls, portal_ids, crawl_all, adhoc_id, cms, data_dir, no_polit
     if not targets:
         raise click.UsageError("name what to crawl: --url URL, --portal ID or --all")
     data_dir.mkdir(parents=True, exist_ok=True)
-    click.echo(f"Crawling {len(targets)} portal(s) into {data_dir}/warc" + (" (politeness OFF)" if no_politeness else ""),
-               err=True)
+    click.echo(
+        f"Crawling {len(targets)} portal(s) into {data_dir}/warc" + (" (politeness OFF)" if no_politeness else ""),
+        err=True,
+    )
     crawl_id = run_crawl(targets, data_dir, polite=not no_politeness, log_level="WARNING" if quiet else "INFO")
     echo_summary(crawl_summary(data_dir, crawl_id))
     if not no_build:
@@ -151,5 +170,7 @@ def portals_command(check: bool) -> None:
         click.echo(f"{len(registry)} portals, all valid")
         return
     for portal in registry.values():
-        click.echo(f"{portal.id:<32} {portal.level or '':<22} {portal.cms or 'detect':<8} {portal.name}  {portal.start_url}")
+        click.echo(
+            f"{portal.id:<32} {portal.level or '':<22} {portal.cms or 'detect':<8} {portal.name}  {portal.start_url}"
+        )
     click.echo(f"{len(registry)} portals", err=True)
