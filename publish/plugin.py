@@ -102,7 +102,8 @@ async def robots_view(datasette, request):
 
 
 def _safety_headers() -> dict[str, str]:
-    return {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+    # X-Content-Type-Options: nosniff is added to every response by asgi_wrapper.
+    return {"Referrer-Policy": "no-referrer"}
 
 
 @hookimpl

@@ -76,6 +76,9 @@ def corpus_problem(db_path: str | Path) -> str | None:
     path = Path(db_path)
     if not path.is_file():
         return "no such corpus file"
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        return "recent writes are still in the write-ahead log"
     conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
     try:
         applied = {migration.name for migration in schema.migrations.applied(sqlite_utils.Database(conn))}
@@ -115,7 +118,10 @@ def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
     try:
         db.execute("PRAGMA busy_timeout=30000")
         schema.apply(db)
-        return search.refresh_index(db.conn)
+        refresh = search.refresh_index(db.conn)
+        # Datasette opens the file immutable and never reads a WAL: everything must be in the file.
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return refresh
     finally:
         db.close()
 
