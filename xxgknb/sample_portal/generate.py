@@ -376,7 +376,8 @@ def build_text(
         signature_date=published,
         numbers=numbers,
         misspell=rng.random() < 0.3,
-        contact=f"如对本报告有疑问，请与{agency}办公室联系（电话：0{rng.randint(100, 999)}-{rng.randint(2000000, 8999999)}）。",
+        contact=f"如对本报告有疑问，请与{agency}办公室联系"
+        f"（电话：0{rng.randint(100, 999)}-{rng.randint(2000000, 8999999)}）。",
     )
 
 
@@ -669,15 +670,16 @@ def _docx_grid(document, grid: GridSpec) -> None:
     width = len(grid[0])
     table = document.add_table(rows=len(grid), cols=width)
     table.style = "Table Grid"
+    # table.cell() rescans the whole table on every call; take every cell once, before merging.
+    cells = [cell for row in table.rows for cell in row.cells]
     for r, row in enumerate(grid):
         for c, spec in enumerate(row):
-            if spec is None:
-                continue
-            text, rowspan, colspan = spec
-            cell = table.cell(r, c)
-            if rowspan > 1 or colspan > 1:
-                cell = cell.merge(table.cell(r + rowspan - 1, c + colspan - 1))
-            cell.text = text
+            if spec is not None:
+                cells[r * width + c].text = spec[0]
+    for r, row in enumerate(grid):
+        for c, spec in enumerate(row):
+            if spec is not None and (spec[1] > 1 or spec[2] > 1):
+                cells[r * width + c].merge(cells[(r + spec[1] - 1) * width + c + spec[2] - 1])
 
 
 # --------------------------------------------------------------------------- PDF
@@ -741,7 +743,8 @@ def docx_to_pdf(documents: dict[str, bytes]) -> dict[str, bytes]:
                 produced = workdir / f"{digest}.pdf"
                 if not produced.exists():
                     raise RuntimeError(
-                        f"sample portal: soffice did not convert {digest}.docx: {completed.stderr.decode(errors='replace')[:300]}"
+                        f"sample portal: soffice did not convert {digest}.docx: "
+                        + completed.stderr.decode(errors="replace")[:300]
                     )
                 target = cache / f"{digest}.pdf"
                 tmp = target.with_suffix(".tmp")

@@ -207,7 +207,8 @@ class SiteRenderer:
         body = f'<div class="xxgk-nav"><h2>政府信息公开</h2><ul class="xxgkList">{lis}</ul></div>'
         self.put(self.zhuanlan_path, self.page("政府信息公开", body, column="政府信息公开"))
         for slug, label in SIBLINGS:
-            text = f"<h2>{html.escape(label)}</h2><p>{html.escape(self.site.name)}{html.escape(label)}（本页内容从略）。</p>"
+            name = html.escape(self.site.name + label)
+            text = f"<h2>{html.escape(label)}</h2><p>{name}（本页内容从略）。</p>"
             self.put(self.sibling_path(slug), self.page(label, text, column=label))
 
     def render_news(self) -> None:
@@ -222,7 +223,8 @@ class SiteRenderer:
         )
         self.put(self.news_path, self.page("政务动态", f'<ul class="newsList">{lis}</ul>', column="政务动态"))
         for i, (_key, title, day) in enumerate(self.news):
-            body = f'<h1>{html.escape(title)}</h1><div class="content"><p>{day.isoformat()}，{html.escape(title)}。</p></div>'
+            escaped = html.escape(title)
+            body = f'<h1>{escaped}</h1><div class="content"><p>{day.isoformat()}，{escaped}。</p></div>'
             self.put(self.news_detail_path(i), self.page(title, body, column="政务动态"), modified=day_time(day))
 
     def render_trap(self) -> None:
@@ -267,7 +269,7 @@ class SiteRenderer:
             "method": method,
             "page": index,
             "dialect": dialect,
-            "items": [i.page_url for i in items],
+            "items": [i.page_url or i.document_url for i in items],
         }
         if form is not None:
             entry["form"] = form
@@ -387,7 +389,8 @@ class ChannelRenderer(SiteRenderer):
     def detail_html(self, item: Item) -> str:
         meta = (
             '<div class="xxgk_top"><ul>'
-            f"<li><span>索  引  号：</span>{item.article_id % 100000:05d}/{item.shown_date.year}-{item.article_id % 1000:05d}</li>"
+            f"<li><span>索  引  号：</span>{item.article_id % 100000:05d}/"
+            f"{item.shown_date.year}-{item.article_id % 1000:05d}</li>"
             f"<li><span>发布机构：</span>{html.escape(item.agency)}</li>"
             f"<li><span>成文日期：</span>{item.published.isoformat()}</li>"
             f"<li><span>标\u3000\u3000题：</span>{html.escape(item.title)}</li>"
@@ -462,7 +465,8 @@ class HanwebRenderer(SiteRenderer):
         )
         records = "\n".join(f"<record><![CDATA[\n{self.record(i)}\n]]></record>" for i in first)
         body = (
-            f'<div class="bt-position">当前位置：首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>\n<div id="{HANWEB_UNIT}">'
+            '<div class="bt-position">当前位置：首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>\n'
+            f'<div id="{HANWEB_UNIT}">'
             '<script type="text/xml">\n<datastore>\n'
             f'<nextgroup><![CDATA[<a href="{html.escape(nextgroup)}"></a>]]></nextgroup>\n'
             f"<recordset>\n{records}\n</recordset>\n</datastore>\n</script>\n"
@@ -529,7 +533,8 @@ class HanwebRenderer(SiteRenderer):
         )
         table = "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>" for a, b in rows)
         body = (
-            f'<div class="xxgk-meta"><div class="meta-title">信息公开元数据</div><table class="xxgk_table">{table}</table></div>'
+            '<div class="xxgk-meta"><div class="meta-title">信息公开元数据</div>'
+            f'<table class="xxgk_table">{table}</table></div>'
             f'<div class="bt-article-02"><div class="sp_title">{html.escape(item.title)}</div>'
             f'<div class="sp_time">发布日期：{item.shown_date.isoformat()}　来源：{html.escape(item.agency)}</div>'
             f'<div id="zoom">{item.body_html(word=True)}</div></div>'
@@ -594,7 +599,8 @@ class GkmlptRenderer(SiteRenderer):
         self.put(self.zhuanlan_path, self.page("政府信息公开", shell, column="政府信息公开"))
         self.put(self.column_path, self.page("政府信息公开年报", shell, column="政府信息公开年报"))
         js = (
-            "(function(){var c=window._CONFIG;function list(classify,page){return c.API+classify+'?page='+page+'&sid='+c.SID}"
+            "(function(){var c=window._CONFIG;"
+            "function list(classify,page){return c.API+classify+'?page='+page+'&sid='+c.SID}"
             "window.__gkmlpt={list:list};})();"
         )
         self.put("/gkmlpt/static/js/chunk-common.js", js, content_type="application/javascript; charset=utf-8")
@@ -682,7 +688,8 @@ class GkmlptRenderer(SiteRenderer):
             f'<div class="classify"><table class="table-meta">{cells}</table></div>'
             f'<div class="content"><h1 class="title">{html.escape(item.title)}</h1>'
             f'<div class="article-content">{content}</div></div>'
-            f"<script>window._CONFIG = window._CONFIG || {{}}; window._CONFIG.DETAIL = {json.dumps(detail, ensure_ascii=False)};</script>"
+            "<script>window._CONFIG = window._CONFIG || {}; "
+            f"window._CONFIG.DETAIL = {json.dumps(detail, ensure_ascii=False)};</script>"
         )
         return self.page(item.title, body, column=self.column_name(item), article=item)
 
@@ -733,7 +740,10 @@ class VsbRenderer(SiteRenderer):
         if number < len(pages):
             nav.append(f'<a href="{html.escape(self.link(self.page_path(number + 1)))}">下页</a>')
             nav.append(f'<a href="{html.escape(self.link(self.page_path(len(pages))))}">尾页</a>')
-        body = f'<table class="winstyle{VSB_TREE}" width="100%">{rows}</table><div class="pb_sys_common">{"&nbsp;".join(nav)}</div>'
+        body = (
+            f'<table class="winstyle{VSB_TREE}" width="100%">{rows}</table>'
+            f'<div class="pb_sys_common">{"&nbsp;".join(nav)}</div>'
+        )
         modified = day_time(max((i.shown_date for i in chunk), default=dt.date(2020, 1, 1)))
         return Resource(
             self.encode(self.page("政府信息公开年报", body, column="政府信息公开年报")),

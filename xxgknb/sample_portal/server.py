@@ -347,7 +347,10 @@ def addresses_order(addresses: dict[str, str]):
 
 
 def not_found(renderer: SiteRenderer | None) -> Resource:
-    text = "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><p>您访问的页面不存在。</p></body></html>"
+    text = (
+        "<html><head><title>404 Not Found</title></head>"
+        "<body><h1>404 Not Found</h1><p>您访问的页面不存在。</p></body></html>"
+    )
     return Resource(text.encode("utf-8"), "text/html; charset=utf-8", status=404)
 
 
@@ -359,8 +362,9 @@ class _Server(http.server.ThreadingHTTPServer):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "nginx"
-    sys_version = ""
+
+    def version_string(self) -> str:
+        return "nginx"
 
     def do_GET(self) -> None:
         self.serve("GET")
@@ -380,44 +384,42 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         address = self.server.server_address[0]
         resource = portal.resolve(address, method, self.path, body)
-        entry = {
-            "method": method,
-            "path": self.path,
-            "url": f"http://{address}:{portal.port}{self.path}",
-            "host": self.headers.get("Host"),
-            "headers": dict(self.headers.items()),
-            "body": body.decode("utf-8", "replace") if body else "",
-            "status": None,
-        }
-        try:
-            entry["status"] = self.respond(method, resource)
-        finally:
-            portal.record(entry)
-
-    def respond(self, method: str, resource: Resource) -> int:
+        etag = resource.etag if resource.action is None and resource.status == 200 else None
+        status = 304 if etag and self.not_modified(resource, etag) else resource.status
+        # Recorded before the response is written, so a client that has its answer finds it logged.
+        portal.record(
+            {
+                "method": method,
+                "path": self.path,
+                "url": f"http://{address}:{portal.port}{self.path}",
+                "host": self.headers.get("Host"),
+                "headers": dict(self.headers.items()),
+                "body": body.decode("utf-8", "replace") if body else "",
+                "status": status,
+            }
+        )
         if resource.action is not None:
-            return resource.action(self)
+            resource.action(self)
+            return
         headers = {"Content-Type": resource.content_type, **resource.headers}
-        if resource.status == 200:
-            etag = resource.etag
+        if etag:
             headers["ETag"] = etag
             if resource.last_modified is not None:
                 headers["Last-Modified"] = email.utils.format_datetime(resource.last_modified, usegmt=True)
-            if self.not_modified(resource, etag):
-                self.send_response(304)
-                for name in ("ETag", "Last-Modified"):
-                    if name in headers:
-                        self.send_header(name, headers[name])
-                self.end_headers()
-                return 304
-        self.send_response(resource.status)
+        if status == 304:
+            self.send_response(304)
+            for name in ("ETag", "Last-Modified"):
+                if name in headers:
+                    self.send_header(name, headers[name])
+            self.end_headers()
+            return
+        self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(resource.body)))
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(resource.body)
-        return resource.status
 
     def not_modified(self, resource: Resource, etag: str) -> bool:
         if_none_match = self.headers.get("If-None-Match")
