@@ -26,6 +26,7 @@ from archive.warc import ArchivedRecord, iter_records, read_record, repair, sha2
 
 #: WARC-Target-URI prefix of the record closing one portal's crawl (see :mod:`archive.warc`).
 CRAWL_END_PREFIX = "urn:xxgknb:crawl:"
+#: Reasons with their own column in ``crawls``; other reasons (guards may add some) are still recorded.
 FAILURE_REASONS = (
     "http_error",
     "challenge",
@@ -283,7 +284,6 @@ class CrawlState:
             )
 
     def record_failure(self, crawl_id: str, portal_id: str, url: str, reason: str, detail: str, at: str) -> None:
-        assert reason in FAILURE_REASONS, reason
         with self.db.conn:
             self.db.execute(
                 "INSERT OR REPLACE INTO crawl_failures (crawl_id, portal_id, url, reason, detail, at) "
@@ -300,10 +300,13 @@ class CrawlState:
         counts.update(dict(rows))
         return counts
 
+    def failure_columns(self, counts: dict[str, int]) -> dict[str, int]:
+        return {f"failures_{reason}": counts.get(reason, 0) for reason in FAILURE_REASONS}
+
     def finish_crawl(self, crawl_id: str, portal_id: str, status: dict) -> None:
         counts = self.failure_counts(crawl_id, portal_id)
         row = {"crawl_id": crawl_id, "portal_id": portal_id, **status}
-        row.update({f"failures_{reason}": count for reason, count in counts.items()})
+        row.update(self.failure_columns(counts))
         if isinstance(row.get("blocked_hosts"), list):
             row["blocked_hosts"] = json.dumps(row["blocked_hosts"]) if row["blocked_hosts"] else None
         with self.db.conn:
