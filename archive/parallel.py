@@ -42,6 +42,8 @@ ORDERED_WINDOW_PER_WORKER = 64
 
 Parse = Callable[..., Report]
 
+#: How often an idle worker checks that its parent is still alive, in seconds.
+PARENT_CHECK_SECONDS = 1.0
 #: Exit status of a worker that ran out of memory outside the parser.
 _EXIT_OUT_OF_MEMORY = 86
 
@@ -106,9 +108,18 @@ def parse_many(
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext, memory_limit_mb: int | None, parse: Parse):
+    def __init__(
+        self,
+        context: multiprocessing.context.BaseContext,
+        memory_limit_mb: int | None,
+        parse: Parse,
+        siblings: list[Connection],
+    ):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_work, args=(child, memory_limit_mb, parse), daemon=True)
+        # The forked child inherits the parent's end of its own pipe and of its siblings' pipes;
+        # it closes them so that it sees EOF, and exits, as soon as the parent is gone.
+        inherited = [self.connection, *siblings]
+        self.process = context.Process(target=_work, args=(child, inherited, memory_limit_mb, parse), daemon=True)
         self.process.start()
         child.close()
         self.task: tuple[int, float] | None = None
@@ -134,7 +145,8 @@ class _Pool:
         self.dispatched = 0
 
     def _start(self) -> _Worker:
-        return _Worker(self.context, self.memory_limit_mb, self.parse)
+        siblings = [w.connection for w in getattr(self, "workers", ())]
+        return _Worker(self.context, self.memory_limit_mb, self.parse, siblings)
 
     def idle(self) -> list[_Worker]:
         return [w for w in self.workers if w.task is None]
@@ -213,12 +225,17 @@ def _exit_reason(exitcode: int | None, memory_limit_mb: int | None) -> str:
         except ValueError:
             name = str(number)
         hint = " — killed, often for running out of memory" if number == signal.SIGKILL else ""
+        if number == signal.SIGABRT and memory_limit_mb:
+            # C libraries (PDFium) abort when an allocation fails under the address-space limit.
+            hint = f" — aborted, usually an allocation over the memory limit of {memory_limit_mb} MB"
         return f"signal {name}{hint}"
     return f"exit code {exitcode}"
 
 
-def _work(connection: Connection, memory_limit_mb: int | None, parse: Parse) -> None:
+def _work(connection: Connection, inherited: list[Connection], memory_limit_mb: int | None, parse: Parse) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for other in inherited:
+        other.close()
     if memory_limit_mb:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -231,8 +248,14 @@ def _work(connection: Connection, memory_limit_mb: int | None, parse: Parse) -> 
 
 
 def _serve(connection: Connection, memory_limit_mb: int | None, parse: Parse) -> None:
+    parent = os.getppid()
     while True:
         try:
+            # Poll rather than block: a parent killed with SIGKILL may leave a pipe end open in a
+            # grandchild (a converter it started), so EOF alone cannot be relied on.
+            while not connection.poll(PARENT_CHECK_SECONDS):
+                if os.getppid() != parent:
+                    return
             index, job = connection.recv()
         except (EOFError, OSError):
             return
@@ -243,4 +266,7 @@ def _serve(connection: Connection, memory_limit_mb: int | None, parse: Parse) ->
         except Exception as exc:  # a parser bug on one document must cost only that document
             report = _failure(f"parser crashed: {type(exc).__name__}{f': {exc}' if str(exc) else ''}")
         del job
-        connection.send((index, report))
+        try:
+            connection.send((index, report))
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the parent is gone
