@@ -507,3 +507,12 @@ def m0002_crawl(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m0004_crawl_guards(db: sqlite_utils.Database) -> None:
+    """Failure counts for the reasons of the crawler guards (``spiders.guards``)."""
+    existing = {column.name for column in db["crawls"].columns}
+    for reason in ("off_site", "too_large", "redirect_loop", "soft_404", "trap"):
+        if f"failures_{reason}" not in existing:
+            db.execute(f"ALTER TABLE crawls ADD COLUMN failures_{reason} INTEGER NOT NULL DEFAULT 0")
