@@ -14,27 +14,31 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree, html
+from lxml import etree
 
 from parsers.decode import decode
 from parsers.model import Document, Grid, GridCell, Paragraph, Status
-from parsers.report.labels import collapse, join_lines, nfkc
+from parsers.report.labels import collapse, halfwidth, join_lines
 
-BODY_XPATHS = (
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' trs_editor_view ')]",
-    "//*[@id='zoom']",
-    "//*[@id='UCAP-CONTENT']",
-    "//*[starts-with(@id, 'vsb_content')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' hbgov-article-content ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-con ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' con_text ')]",
-    "//*[@id='content' or @id='Content' or @id='article' or @id='ArticleContent']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]",
+#: Where CMSs put the article, most specific first: (attribute, test on its value).
+BODY_RULES = (
+    ("class", "TRS_Editor"),
+    ("class", "TRS_UEDITOR"),
+    ("class", "trs_editor_view"),
+    ("id", "zoom"),
+    ("id", "UCAP-CONTENT"),
+    ("id", "vsb_content*"),
+    ("class", "v_news_content"),
+    ("class", "pages_content"),
+    ("class", "hbgov-article-content"),
+    ("class", "article-content"),
+    ("class", "article-con"),
+    ("class", "con_text"),
+    ("id", "content"),
+    ("id", "Content"),
+    ("id", "ArticleContent"),
+    ("id", "article"),
+    ("class", "content"),
 )
 _DROP = ("script", "style", "noscript", "iframe", "object", "embed", "template", "select", "button", "head")
 _BLOCK = frozenset(
@@ -131,18 +135,15 @@ MAX_SPAN = 60
 
 def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declared: str | None = None) -> Document:
     text, _encoding = decode(data, declared)
-    try:
-        root = html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
-    except (etree.ParserError, ValueError) as exc:
-        return Document(format="html", status=Status.ERROR, status_detail=f"unreadable HTML: {exc}")
+    root = _parse(text)
     if root is None:
-        return Document(format="html", status=Status.ERROR, status_detail="unreadable HTML: empty document")
+        return Document(format="html", status=Status.ERROR, status_detail="unreadable HTML: no document")
     document = Document(format="html")
     document.metadata = read_metadata(root)
-    for element in [e for e in root.iter(*_DROP) if e.tag != "head"]:
-        element.drop_tree()
+    for element in list(root.iter(*_DROP)):
+        _remove(element)
     body = find_body(root)
-    document.title = _title(root, body, document.metadata)
+    document.title = _title(root, document.metadata)
     if body is None:
         return document
     document.images_in_body = sum(
@@ -152,59 +153,98 @@ def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declare
     return document
 
 
-_PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+def _parse(text: str):
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    return root
+
+
+def _remove(element) -> None:
+    """Remove ``element`` but keep the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def text_of(element) -> str:
+    return "".join(element.itertext())
 
 
 def _norm_label(text: str) -> str:
-    return _SPACES.sub("", nfkc(text))
+    return _SPACES.sub("", halfwidth(text))
+
+
+_LABEL_INITIALS = frozenset(label[0] for label in METADATA_LABELS)
 
 
 def read_metadata(root) -> dict[str, str]:
     metadata: dict[str, str] = {}
     for meta in root.iter("meta"):
-        name = meta.get("name") or meta.get("property") or ""
+        name = (meta.get("name") or meta.get("property") or "").lower()
+        content = meta.get("content", "")
         for wanted in _META_NAMES:
-            if name.lower() == wanted.lower() and meta.get("content", "").strip():
-                metadata.setdefault(wanted, collapse(meta.get("content")))
-    for element in root.iter("td", "th", "span", "label", "b", "strong", "li", "dt", "p", "em", "div"):
-        if len(element) > 4:
+            if name == wanted.lower() and content.strip():
+                metadata.setdefault(wanted, collapse(content))
+    for element in root.iter("td", "th", "span", "label", "b", "strong", "li", "dt", "p", "em", "div", "font"):
+        own = (element.text or "").lstrip(" \t\r\n\u3000\xa0")
+        # cheap test first: pages have thousands of elements, a handful of labels
+        if not own or own[0] not in _LABEL_INITIALS or len(element) > 4:
             continue
-        raw = element.text_content()
-        if not raw or len(raw) > 120:
+        raw = text_of(element) if len(element) else own
+        if len(raw) > 120:
             continue
         match = _LABEL.match(_norm_label(raw))
-        if not match:
+        if not match or match.group(1) in metadata:
             continue
-        label, rest = match.group(1), match.group(2)
-        if label in metadata:
-            continue
-        value = _value_after_label(element, raw) if not rest else _after_colon(raw)
+        value = _after_colon(raw) if match.group(2) else _value_after_label(element)
         if value:
-            metadata[label] = value
+            metadata[match.group(1)] = value
     return metadata
 
 
 def _after_colon(raw: str) -> str:
-    text = nfkc(raw)
-    index = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
+    text = halfwidth(raw)
+    index = text.find(":")
     return collapse(text[index + 1 :]) if index >= 0 else collapse(text)
 
 
-def _value_after_label(element, raw: str) -> str:
-    """The value of a label with nothing after it: the next cell/sibling, or the text that follows."""
+def _value_after_label(element) -> str:
+    """The value of a label with nothing after it: the text that follows, or the next cell/sibling."""
     if element.tail and element.tail.strip():
         return collapse(element.tail)
     sibling = element.getnext()
     if sibling is not None:
-        return collapse(sibling.text_content())
+        return collapse(text_of(sibling))
     return ""
 
 
 def find_body(root):
-    for xpath in BODY_XPATHS:
-        found = [e for e in root.xpath(xpath) if len(_SPACES.sub("", e.text_content())) >= 20]
-        if found:
-            return max(found, key=lambda e: len(e.text_content()))
+    matched: dict[int, list] = {}
+    for element in root.xpath("//*[@class or @id]"):
+        classes = (element.get("class") or "").split()
+        ident = element.get("id") or ""
+        for priority, (attribute, wanted) in enumerate(BODY_RULES):
+            if attribute == "class":
+                hit = wanted in classes
+            else:
+                hit = ident.startswith(wanted[:-1]) if wanted.endswith("*") else ident == wanted
+            if hit:
+                matched.setdefault(priority, []).append(element)
+    for priority in sorted(matched):
+        texts = [(text_of(e), e) for e in matched[priority]]
+        sized = [(len(text), e) for text, e in texts if len(text.strip()) >= 20]
+        if sized:
+            return max(sized, key=lambda pair: pair[0])[1]
     return _largest_text_block(root)
 
 
@@ -212,31 +252,36 @@ def _largest_text_block(root):
     """The element whose own paragraphs and tables hold the most text (navigation has short links)."""
     best, best_score = None, 0
     for element in root.iter("div", "td", "article", "section", "main", "body"):
-        score = 0
+        score = len((element.text or "").strip())
         for child in element:
-            if not isinstance(child.tag, str):
-                continue
             if child.tag in ("p", "table", "span", "font", "br", "h1", "h2", "h3", "h4", "pre", "section"):
-                score += len(child.text_content())
-        score += len((element.text or "").strip())
+                score += len(text_of(child))
         if score > best_score:
             best, best_score = element, score
-    return best if best is not None else root.find("body")
+    return best if best is not None else root.find(".//body")
 
 
-def _title(root, body, metadata: dict[str, str]) -> str | None:
+def _title(root, metadata: dict[str, str]) -> str | None:
     if metadata.get("ArticleTitle"):
         return metadata["ArticleTitle"]
     for tag in ("h1", "h2"):
         for element in root.iter(tag):
-            text = collapse(element.text_content())
+            text = collapse(text_of(element))
             if 6 <= len(text) <= 100 and ("报告" in text or "年报" in text):
                 return text
     title = root.find(".//title")
-    if title is not None and title.text_content().strip():
-        text = collapse(title.text_content())
+    if title is not None and text_of(title).strip():
+        text = collapse(text_of(title))
         return re.split(r"\s*[-_|｜—]+\s*", text)[0] or text
     return None
+
+
+_STRUCTURE = frozenset({"table", "br"} | _BLOCK)
+
+
+def _has_structure(element) -> bool:
+    """Whether a table, line break or block element sits anywhere inside ``element``."""
+    return any(child.tag in _STRUCTURE for child in element.iterdescendants())
 
 
 class _Walker:
@@ -262,51 +307,58 @@ class _Walker:
         if tag == "table":
             self.flush()
             self._table(element)
-        elif tag == "br":
+            return
+        if tag == "br":
             self.flush()
+            return
+        block = tag in _BLOCK
+        if block:
+            self.flush()
+        if not _has_structure(element):
+            # no structure inside (styled spans only): take the text in one go
+            self.line.append(text_of(element))
         else:
-            block = tag in _BLOCK
-            if block:
-                self.flush()
             if element.text:
                 self.line.append(element.text)
             for child in element:
                 self._visit(child)
                 if child.tail:
                     self.line.append(child.tail)
-            if block:
-                self.flush()
+        if block:
+            self.flush()
 
     def _table(self, table):
         rows = _own_rows(table)
-        if any(cell.find(".//table") is not None for row in rows for cell in _own_cells(row)):
+        if any(next(row.iterdescendants("table"), None) is not None for row in rows):
             for row in rows:  # layout table: read its content in order
                 for cell in _own_cells(row):
                     self._visit(cell)
                     self.flush()
             return
         self.tables += 1
-        grid = expand_table(table, f"html table {self.tables}")
+        grid = expand_table(table, f"html table {self.tables}", rows)
         if grid.rows:
             self.blocks.append(grid)
 
 
 def _own_rows(table) -> list:
-    return [r for r in table.iterchildren() if r.tag == "tr"] + [
-        r
-        for section in table.iterchildren()
-        if section.tag in ("thead", "tbody", "tfoot")
-        for r in section.iterchildren()
-        if r.tag == "tr"
-    ]
+    rows = []
+    for child in table:
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows.extend(r for r in child if r.tag == "tr")
+    return rows
 
 
 def _own_cells(row) -> list:
-    return [c for c in row.iterchildren() if c.tag in ("td", "th")]
+    return [c for c in row if c.tag in ("td", "th")]
 
 
 def cell_text(cell) -> str:
     """A cell's text with its paragraphs/spans/line breaks joined (no space between CJK pieces)."""
+    if not len(cell) or not _has_structure(cell):
+        return collapse(text_of(cell))
     parts: list[str] = []
 
     def visit(element):
@@ -324,17 +376,17 @@ def cell_text(cell) -> str:
 
 
 def _span(value: str | None, limit: int) -> int:
-    try:
-        return max(1, min(int(re.sub(r"[^\d]", "", value or "1") or 1), limit))
-    except ValueError:
+    if not value:
         return 1
+    digits = re.sub(r"[^\d]", "", value)[:4]
+    return max(1, min(int(digits), limit)) if digits else 1
 
 
-def expand_table(table, source: str) -> Grid:
-    """Rows of ``table`` with rowspan/colspan expanded; copies carry ``origin``."""
+def expand_table(table, source: str, rows: list | None = None) -> Grid:
+    """Rows of ``table`` with rowspan/colspan expanded; copies carry ``origin`` (one shared object per merged cell)."""
     placed: dict[tuple[int, int], GridCell] = {}
     width = 0
-    rows = _own_rows(table)
+    rows = _own_rows(table) if rows is None else rows
     for r, row in enumerate(rows):
         c = 0
         for cell in _own_cells(row):
@@ -344,16 +396,14 @@ def expand_table(table, source: str) -> Grid:
             colspan = _span(cell.get("colspan"), MAX_SPAN)
             text = cell_text(cell)
             where = f"{source} row {r + 1} col {c + 1}"
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    origin = None if dr == dc == 0 else (r, c)
-                    placed.setdefault((r + dr, c + dc), GridCell(text=text, source=where, origin=origin))
+            placed[(r, c)] = GridCell(text=text, source=where)
+            if rowspan > 1 or colspan > 1:
+                copy = GridCell(text=text, source=where, origin=(r, c))
+                for dr in range(rowspan):
+                    for dc in range(colspan):
+                        placed.setdefault((r + dr, c + dc), copy)
             c += colspan
             width = max(width, c)
-    height = len(rows)
-    grid_rows = [
-        [placed.get((r, c), GridCell("", f"{source} row {r + 1} col {c + 1}")) for c in range(width)]
-        for r in range(height)
-    ]
-    grid_rows = [row for row in grid_rows if any(cell.text for cell in row)]
-    return Grid(rows=grid_rows, source=source)
+    blank = GridCell("", source)
+    grid_rows = [[placed.get((r, c), blank) for c in range(width)] for r in range(len(rows))]
+    return Grid(rows=[row for row in grid_rows if any(cell.text for cell in row)], source=source)

@@ -10,6 +10,7 @@ from parsers.model import Document, Report, Status
 from parsers.regions import find_region
 from parsers.report import metadata as meta
 from parsers.report.classify import not_a_report_reason
+from parsers.report.labels import halfwidth
 from parsers.report.rules import check
 from parsers.report.sections import read_sections
 from parsers.report.tables import APPLICATIONS, DISCLOSURE, REVIEW, read_tables
@@ -41,13 +42,14 @@ def _parse(document: Document, *, url: str | None) -> Report:
         report.status_detail = document.status_detail
         return report
     report.title = meta.find_title(document)
-    reason = not_a_report_reason(report.title, text)
+    plain_text = halfwidth(text[:30000])  # the report phrases, year and agency are near the start
+    reason = not_a_report_reason(report.title, plain_text)
     if reason is not None:
         report.status, report.status_detail = Status.NOT_A_REPORT, reason
         return report
 
-    report.year, title_year, period_year = meta.find_year(report.title, text)
-    report.agency = meta.find_agency(report.title, text, document.metadata)
+    report.year, title_year, period_year = meta.find_year(report.title, plain_text)
+    report.agency = meta.find_agency(report.title, plain_text, document.metadata)
     report.published = meta.find_published(document)
     report.region = find_region(report.agency or report.title, url)
     if report.region.code is None and report.title:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.report.labels import nfkc
+from parsers.report.labels import halfwidth
 
 #: Title patterns of look-alikes, with the reason given to the user.
 _NOT_REPORT_TITLES = (
@@ -36,18 +36,20 @@ _BODY_SIGNALS = (
 )
 
 
-def body_signal_count(text: str) -> int:
-    sample = nfkc(text[:60000])
-    return sum(1 for pattern in _BODY_SIGNALS if pattern.search(sample))
+def body_signal_count(plain_text: str) -> int:
+    """Number of report phrases in ``plain_text`` (folded by ``halfwidth``)."""
+    return sum(1 for pattern in _BODY_SIGNALS if pattern.search(plain_text))
 
 
-def not_a_report_reason(title: str | None, text: str) -> str | None:
-    """``None`` when the document looks like an annual report; else a one-line reason."""
-    stripped = re.sub(r"\s+", "", text)
-    if len(stripped) < 40:
+def not_a_report_reason(title: str | None, plain_text: str) -> str | None:
+    """``None`` when the document looks like an annual report; else a one-line reason.
+
+    ``plain_text`` is the document text folded by ``halfwidth``.
+    """
+    if len(re.sub(r"\s+", "", plain_text[:2000])) < 40:
         return "empty page: no text"
-    signals = body_signal_count(text)
-    plain_title = nfkc(title or "").replace(" ", "")
+    signals = body_signal_count(plain_text)
+    plain_title = halfwidth(title or "").replace(" ", "")
     for pattern, reason in _NOT_REPORT_TITLES:
         if plain_title and pattern.search(plain_title):
             return f"{reason}: {title}"

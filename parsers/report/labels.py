@@ -9,7 +9,6 @@ stray spaces, different numbering styles (（一）/(一)/一、/1./1、) and sm
 from __future__ import annotations
 
 import re
-import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -28,13 +27,27 @@ NUMBERING = re.compile(
 )
 
 
-def nfkc(text: str) -> str:
-    """Full-width to half-width (digits, letters, brackets, colon …) and compatibility forms."""
-    return unicodedata.normalize("NFKC", text)
+#: Full-width ASCII forms (！ … ～) and the ideographic space folded to ASCII, like NFKC does for them.
+_HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xA0: 0x20}
+_WIDE_RUN = re.compile("[\uff01-\uff5e\u3000\xa0]+")
+
+
+def _fold(match: re.Match) -> str:
+    return match.group().translate(_HALFWIDTH)
+
+
+def halfwidth(text: str) -> str:
+    """Full-width digits, letters, brackets, colons … and ideographic spaces to their ASCII forms.
+
+    (What NFKC does to these characters, at a fraction of its cost on long Chinese texts.)
+    """
+    return _WIDE_RUN.sub(_fold, text)
 
 
 def collapse(text: str) -> str:
     """Whitespace runs (incl. ideographic and no-break spaces) to one space, trimmed."""
+    if not _SPACES.search(text):
+        return text
     return _SPACES.sub(" ", text).strip()
 
 
@@ -57,17 +70,18 @@ def _is_cjk(char: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def compact(text: str) -> str:
-    """Matching form of a label: NFKC, lower case, only CJK/letters/digits kept."""
-    return _NOT_WORD.sub("", nfkc(text).lower())
+    """Matching form of a label: half-width, lower case, only CJK/letters/digits kept."""
+    return _NOT_WORD.sub("", halfwidth(text).lower())
 
 
-def split_numbered(text: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=65536)
+def split_numbered(text: str) -> tuple[tuple[int, str], ...]:
     """Split a label into ``(level, text)`` segments at numbering markers.
 
     ``三、本年度办理结果（三）不予公开1.属于国家秘密`` → ``[(1, 本年度办理结果), (2, 不予公开), (3, 属于国家秘密)]``;
     text before the first marker has level 0.
     """
-    text = nfkc(text)
+    text = halfwidth(text)
     segments: list[tuple[int, str]] = []
     level, start = 0, 0
     for match in NUMBERING.finditer(text):
@@ -76,7 +90,7 @@ def split_numbered(text: str) -> list[tuple[int, str]]:
         level = {"l1": 1, "l2": 2, "l3": 3}[match.lastgroup]
         start = match.end()
     segments.append((level, text[start:]))
-    return [(lvl, seg.strip()) for lvl, seg in segments if seg.strip() or lvl]
+    return tuple((lvl, seg.strip()) for lvl, seg in segments if seg.strip() or lvl)
 
 
 @lru_cache(maxsize=65536)
@@ -109,7 +123,7 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 @lru_cache(maxsize=65536)
 def parse_number(raw: str) -> float | None:
     """The number a cell prints, or ``None`` for blank/dash/无/text.  ``１２`` → 12, ``1,234`` → 1234."""
-    text = nfkc(raw).strip().replace(" ", "").replace("\u2212", "-")
+    text = halfwidth(raw).strip().replace(" ", "").replace("\u2212", "-")
     if text.lower() in BLANK_MARKS:
         return None
     thousands = _THOUSANDS.match(text)
@@ -121,10 +135,12 @@ def parse_number(raw: str) -> float | None:
     return float(match.group(1) + match.group(2))
 
 
+@lru_cache(maxsize=65536)
 def is_blank_mark(raw: str) -> bool:
-    return nfkc(raw).strip().replace(" ", "").lower() in BLANK_MARKS
+    return halfwidth(raw).strip().replace(" ", "").lower() in BLANK_MARKS
 
 
+@lru_cache(maxsize=65536)
 def is_value_like(raw: str) -> bool:
     """A cell that holds a value: a number, or a printed blank mark (— / 无).  Empty cells are neither."""
     text = raw.strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from parsers.model import Document, Paragraph, Region
-from parsers.report.labels import collapse, nfkc
+from parsers.report.labels import collapse, halfwidth
 from parsers.report.sections import heading_number
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*(?:年度|年|度)")
@@ -65,28 +65,32 @@ def find_title(document: Document) -> str | None:
     return None
 
 
-def find_year(title: str | None, text: str) -> tuple[int | None, int | None, int | None]:
-    """``(year, year_in_title, year_of_statistics_period)``; the report year prefers the title."""
+def find_year(title: str | None, plain_text: str) -> tuple[int | None, int | None, int | None]:
+    """``(year, year_in_title, year_of_statistics_period)``; the report year prefers the title.
+
+    ``plain_text`` is the document text folded by ``halfwidth``.
+    """
     title_year = None
     if title:
-        match = _YEAR_IN_TITLE.search(nfkc(title))
+        match = _YEAR_IN_TITLE.search(halfwidth(title))
         if match:
             title_year = int(match.group(1))
-    period = _PERIOD.search(nfkc(text[:20000]))
+    period = _PERIOD.search(plain_text[:20000])
     period_year = int(period.group(1)) if period and period.group(1) == period.group(2) else None
     year = title_year or period_year
     if year is None:
-        for line in text.split("\n")[:60]:
-            match = _LEADING_YEAR.match(nfkc(line))
+        for line in plain_text[:20000].split("\n")[:60]:
+            match = _LEADING_YEAR.match(line)
             if match:
                 year = int(match.group(1))
                 break
     return year, title_year, period_year
 
 
-def find_agency(title: str | None, text: str, metadata: dict[str, str]) -> str | None:
+def find_agency(title: str | None, plain_text: str, metadata: dict[str, str]) -> str | None:
+    """The reporting body: from the title, else the first sentence of the body, else the metadata block."""
     if title:
-        plain = collapse(nfkc(title)).replace(" ", "")
+        plain = collapse(halfwidth(title)).replace(" ", "")
         match = _AGENCY_BEFORE_YEAR.match(plain)
         if match and not re.search(r"\d", match.group(1)):
             return match.group(1)
@@ -96,7 +100,7 @@ def find_agency(title: str | None, text: str, metadata: dict[str, str]) -> str |
         match = re.match(r"^(.{2,40}?)(?:政府|政务)?信息公开", plain)
         if match:
             return match.group(1)
-    match = _BODY_AGENCY.search(nfkc(text[:5000]))
+    match = _BODY_AGENCY.search(plain_text[:5000])
     if match:
         return match.group(1)
     return _first_metadata(metadata, METADATA_AGENCY_KEYS)
@@ -105,7 +109,7 @@ def find_agency(title: str | None, text: str, metadata: dict[str, str]) -> str |
 def iso_date(text: str | None) -> str | None:
     if not text:
         return None
-    match = _DATE.search(nfkc(text))
+    match = _DATE.search(halfwidth(text))
     if not match:
         return None
     year, month, day = (int(g) for g in match.groups())
@@ -121,7 +125,7 @@ def find_published(document: Document) -> str | None:
         return declared
     tail = [b for b in document.blocks if isinstance(b, Paragraph)][-6:]
     for block in reversed(tail):
-        match = _SIGNATURE_DATE.match(nfkc(block.text))
+        match = _SIGNATURE_DATE.match(halfwidth(block.text))
         if match:
             return iso_date(block.text)
     return None
@@ -130,7 +134,7 @@ def find_published(document: Document) -> str | None:
 def body_kind(agency: str | None) -> str | None:
     if not agency:
         return None
-    name = nfkc(agency)
+    name = halfwidth(agency)
     if re.search(r"(人民政府|政府)(办公室|办公厅)$", name) or name.endswith(("政府办", "办公厅")):
         return "government_office"
     if re.search(r"(街道办事处|街道办|街道)$", name):

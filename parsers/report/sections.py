@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from parsers.model import Grid, Paragraph, Section
-from parsers.report.labels import compact, nfkc, similarity
+from parsers.report.labels import compact, halfwidth, similarity
 
 CANONICAL_HEADINGS = {
     1: ("总体情况", "概述"),
@@ -37,7 +37,7 @@ def heading_number(text: str, after: int = 0) -> tuple[int, str] | None:
     A printed numeral is the section number (pre-2019 reports number their sections
     differently); an unnumbered heading takes the number of the canonical heading it matches.
     """
-    line = nfkc(text).strip()
+    line = halfwidth(text).strip()
     if not line or len(line) > 200:
         return None
     numeral = _NUMERAL.match(line)
@@ -45,6 +45,8 @@ def heading_number(text: str, after: int = 0) -> tuple[int, str] | None:
     if printed_number is not None and printed_number <= after:
         return None
     body = compact(line[numeral.end() :] if numeral else line)
+    if not numeral and len(body) > 30:
+        return None  # a sentence, not a heading
     best: tuple[float, int, str] | None = None
     for number, variants in CANONICAL_HEADINGS.items():
         if printed_number is None and number <= after:

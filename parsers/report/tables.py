@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from parsers.model import (
     APPLICANT_COLUMNS,
@@ -34,10 +35,10 @@ from parsers.model import (
 )
 from parsers.report.labels import (
     compact,
+    halfwidth,
     is_value_like,
     join_lines,
     make_value,
-    nfkc,
     similarity,
     split_numbered,
 )
@@ -138,7 +139,7 @@ _HEADING = re.compile(r"^\s*[二三四]\s*[、.．]")
 
 
 def _row_kind(cells: list[GridCell]) -> str | None:
-    text = nfkc("".join(c.text for c in cells))
+    text = halfwidth("".join(c.text for c in cells))
     if _REVIEW_MARK.search(text) and not _APPLICATION_MARK.search(text):
         return REVIEW
     if _APPLICATION_MARK.search(text):
@@ -217,8 +218,9 @@ _CATEGORIES = (
 )
 
 
+@lru_cache(maxsize=65536)
 def _metric_of(text: str) -> tuple[str, str] | None:
-    norm = nfkc(text).replace(" ", "")
+    norm = halfwidth(text).replace(" ", "")
     if not norm or is_value_like(norm):
         return None
     for metric, keywords, template in _METRICS:
@@ -240,7 +242,7 @@ def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
     metrics: list[tuple[int, str, str]] = []  # (position, metric, label)
     for cells in rows:
         texts = [c.text for c in cells]
-        joined = nfkc("".join(texts)).replace(" ", "")
+        joined = halfwidth("".join(texts)).replace(" ", "")
         item_match = _ITEM.search(joined)
         if item_match:
             item = f"20.{cn_number(item_match.group(1))}"
@@ -340,6 +342,7 @@ RESULT_ROW_KEYS = (
 )
 
 
+@lru_cache(maxsize=65536)
 def _group_of(segment: str, level: int = 0) -> str | None:
     norm = compact(segment)
     if not norm or level == 3:
@@ -355,6 +358,7 @@ def _group_of(segment: str, level: int = 0) -> str | None:
     return best
 
 
+@lru_cache(maxsize=65536)
 def _match_row(segment: str, group: str | None) -> tuple[str | None, float]:
     norm = compact(segment)
     if not norm:
@@ -410,6 +414,7 @@ class RowState:
                     self.group = None
 
 
+@lru_cache(maxsize=65536)
 def _applicant_key(text: str) -> str | None:
     norm = compact(text)
     if not norm or len(norm) > 12:
@@ -469,6 +474,7 @@ _PROCEEDING_LABELS = (
 )
 
 
+@lru_cache(maxsize=65536)
 def _outcome_candidates(text: str) -> tuple[str, ...]:
     """Outcome keys a (possibly truncated) header label can stand for: ``结果`` → upheld or corrected."""
     norm = compact(text)

@@ -1,0 +1,77 @@
+"""Parse throughput on one core: reports/second for a ~100 KB HTML report and for a text report.
+
+    .venv/bin/python benchmarks/bench_parse.py [--seconds 3]
+
+Reports per CPU second of the process are the one-core figure (the wall-clock rate is printed
+too; it is lower when other work shares the machine).  The HTML report is the TRS fixture
+inflated the way Word-exported CMS pages are: every cell and paragraph wrapped in styled
+``<span>``s, a long 总体情况, and a navigation of a few hundred links around the body.
+Only ``parsers.parse`` is timed (bytes in, Report out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from pathlib import Path
+
+from parsers import parse
+from parsers.model import Status
+
+ROOT = Path(__file__).resolve().parents[1]
+_SPAN = '<span style="font-family:仿宋_GB2312;font-size:16px;line-height:28px;color:#333333;mso-spacerun:yes">'
+
+
+def inflated_html_report(target_bytes: int = 100_000) -> bytes:
+    page = (ROOT / "tests/fixtures/reports/trs_2021.html").read_text(encoding="utf-8")
+    # Word/UEditor output: styled spans inside every cell
+    page = re.sub(
+        r"<td([^>]*)>(?!<p>)([^<]*)</td>",
+        rf"<td\1 style=\"border:1px solid #000;padding:2px\">{_SPAN}\2</span></td>",
+        page,
+    )
+    page = page.replace("<p>", f'<p style="text-align:center;margin:0 0 0 0;text-indent:0">{_SPAN}').replace(
+        "</p>", "</span></p>"
+    )
+    sentence = (
+        "2022年，我局坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《中华人民共和国政府信息公开条例》，"
+        "围绕中心工作，聚焦群众关切，持续深化政务公开，不断提升政务公开标准化规范化水平。"
+    )
+    nav = "".join(f'<li><a href="/col/col{1000 + i}/index.html" target="_blank">栏目{i}</a></li>' for i in range(300))
+    page = page.replace('<div class="header"><ul class="nav">', f'<div class="header"><ul class="nav">{nav}')
+    paragraph = f'<p style="text-indent:2em;line-height:28px">{_SPAN}{sentence}</span></p>\n'
+    missing = target_bytes - len(page.encode("utf-8"))
+    filler = paragraph * max(0, missing // len(paragraph.encode("utf-8")) + 1)
+    marker = page.index("二、主动公开政府信息情况")
+    marker = page.rindex("<p", 0, marker)
+    return (page[:marker] + filler + page[marker:]).encode("utf-8")
+
+
+def measure(data: bytes, filename: str, seconds: float) -> tuple[float, float, int]:
+    """(reports per wall-clock second, reports per CPU second of this process, parses)."""
+    report = parse(data, filename=filename)
+    assert report.status == Status.FULL, (filename, report.status, report.status_detail)
+    count, wall, cpu = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - wall < seconds:
+        parse(data, filename=filename)
+        count += 1
+    return count / (time.perf_counter() - wall), count / (time.process_time() - cpu), count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="time spent per measurement")
+    args = parser.parse_args()
+    html = inflated_html_report()
+    text = (ROOT / "tests/fixtures/seeds/000_5101592a4cecb7a5.txt").read_bytes()
+    for label, data, name in (("HTML report", html, "report.html"), ("text report", text, "report.txt")):
+        wall, cpu, count = measure(data, name, args.seconds)
+        print(
+            f"{label:12} {len(data) / 1024:6.1f} KB  {cpu:8.1f} reports/s per CPU second  "
+            f"({wall:.1f}/s wall clock, {count} parses, one process)"
+        )
+
+
+if __name__ == "__main__":
+    main()
