@@ -1,0 +1,116 @@
+"""Text renderings of tables, HTML grids and region lookup, on small inputs written for each case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from parsers.formats.html import read as read_html
+from parsers.formats.text import text_to_blocks
+from parsers.model import Grid, Paragraph
+from parsers.regions import find_region, region_of_host
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _grids(blocks):
+    return [[[c.text for c in row] for row in b.rows] for b in blocks if isinstance(b, Grid)]
+
+
+def test_tab_separated_rows_survive_a_blank_line_inside_the_table():
+    text = "三、收到\n\n标签\t\t自然人\t总计\n一、本年新收\t\t1\t1\n\n\t\t2.重复申请\t0\t0\n四、下一节\n"
+    blocks = text_to_blocks(text)
+    assert [type(b).__name__ for b in blocks] == ["Paragraph", "Grid", "Paragraph"]
+    assert _grids(blocks) == [
+        [["标签", "", "自然人", "总计", ""], ["一、本年新收", "", "1", "1", ""], ["", "", "2.重复申请", "0", "0"]]
+    ]
+
+
+def test_pipe_cells_span_lines_and_pipe_runs_are_padding():
+    text = (
+        "二、主动公开\n"
+        "| 信息内容\n|\n本年\n制发件数\n|\n||\n"
+        "| 规章 |\n0 |\n|||\n"
+        "三、收到和处理\n"
+        "| 行政复议\n|\n0\n|\n1\n五、存在的主要问题\n"
+    )
+    blocks = text_to_blocks(text)
+    kinds = [type(b).__name__ for b in blocks]
+    assert kinds == ["Paragraph", "Grid", "Paragraph", "Grid", "Paragraph"]
+    first, second = _grids(blocks)
+    assert first == [["信息内容", "本年制发件数"], ["规章", "0"]]
+    assert second == [["行政复议", "0", "1"]]  # the last cell is not closed by a pipe
+    assert blocks[-1].text == "五、存在的主要问题"
+
+
+def test_one_cell_per_line_with_continuations():
+    text = "二、主动公开\n\n\t信息内容\n\t本年新\n制作数量\n\t对外公开\n总数量\n\n\t规章\n\t0\n\t\n\n\n三、收到\n"
+    blocks = text_to_blocks(text)
+    assert _grids(blocks) == [[["信息内容", "本年新制作数量", "对外公开总数量"], ["规章", "0", ""]]]
+    assert isinstance(blocks[-1], Paragraph) and blocks[-1].text == "三、收到"
+
+
+def test_html_rowspan_colspan_expand_with_origins():
+    page = (
+        "<html><body><div id='zoom'><p>x</p><table>"
+        "<tr><td rowspan='2' colspan='2'>A</td><td>B</td></tr>"
+        "<tr><td><p>商业</p><p>企业</p></td></tr>"
+        "<tr><td>&nbsp;</td><td>1</td><td><span>2</span><span>3</span></td></tr>"
+        "</table></div></body></html>"
+    ).encode()
+    grid = next(b for b in read_html(page).blocks if isinstance(b, Grid))
+    assert [[c.text for c in row] for row in grid.rows] == [["A", "A", "B"], ["A", "A", "商业企业"], ["", "1", "23"]]
+    assert [[c.origin for c in row] for row in grid.rows][:2] == [[None, (0, 0), None], [(0, 0), (0, 0), None]]
+    assert grid.rows[2][1].source == "html table 1 row 3 col 2"
+
+
+def test_html_layout_table_is_read_through_and_metadata_block_found():
+    page = (
+        "<html><head><meta name='PubDate' content='2023-02-01'></head><body>"
+        "<table class='meta'><tr><td>索\u3000引\u3000号：</td><td>ABC/2023-1</td>"
+        "<td>发布机构：</td><td><span>某某局</span></td></tr></table>"
+        "<div class='article-content'><table><tr><td><p>正文第一段，本机关全年主动公开政府信息。</p>"
+        "<table><tr><td>规章</td><td>0</td></tr></table></td></tr></table></div>"
+        "<ul><li><span>发布日期：</span>2023-01-31</li></ul></body></html>"
+    ).encode()
+    document = read_html(page)
+    assert document.metadata["索引号"] == "ABC/2023-1"
+    assert document.metadata["发布机构"] == "某某局"
+    assert document.metadata["发布日期"] == "2023-01-31"
+    assert document.metadata["PubDate"] == "2023-02-01"
+    first = document.blocks[0]
+    assert isinstance(first, Paragraph)
+    assert first.text == "正文第一段，本机关全年主动公开政府信息。"
+    assert _grids(document.blocks) == [[["规章", "0"]]]
+
+
+def test_html_body_falls_back_to_the_largest_text_block():
+    paragraphs = "".join(f"<p>第{i}段正文内容，足够长的一段话。</p>" for i in range(5))
+    page = f"<html><body><div><a href='/'>首页</a><a href='/a'>导航</a></div><div>{paragraphs}</div></body></html>"
+    document = read_html(page.encode())
+    assert [b.text for b in document.blocks] == [f"第{i}段正文内容，足够长的一段话。" for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "expected"),
+    [
+        ("湛河区住建局", None, ("河南省", "平顶山市", "湛河区", "410411")),
+        ("韶关市浈江区人民政府办公室", None, ("广东省", "韶关市", "浈江区", "440204")),
+        ("朝阳区教育局", None, (None, None, None, None)),  # 北京 and 长春 both have one
+        ("朝阳区教育局", "https://jw.beijing.gov.cn/x.html", ("北京市", None, "朝阳区", "110105")),
+        ("长春市朝阳区教育局", None, ("吉林省", "长春市", "朝阳区", "220104")),
+        ("区教育局", "http://www.sg.gov.cn/a.html", ("广东省", "韶关市", None, "440200")),
+        ("广东省教育考试院", None, ("广东省", None, None, "440000")),
+        ("教育部", None, (None, None, None, None)),
+    ],
+)
+def test_region_lookup(text, url, expected):
+    region = find_region(text, url)
+    assert (region.province, region.city, region.county, region.code) == expected
+
+
+def test_host_table_prefers_the_longest_suffix():
+    assert region_of_host("http://www.gd.gov.cn/x") == "440000"
+    assert region_of_host("https://www.gz.gov.cn/y") == "440100"
+    assert region_of_host("https://example.org/") is None
