@@ -36,8 +36,22 @@ class _Divisions:
             short = self._short(code, name)
             if short and short != name:
                 self._index(short, code)
-        names = sorted(self.codes_by_name, key=len, reverse=True)
-        self.pattern = re.compile("|".join(map(re.escape, names)))
+        self.longest = max(map(len, self.codes_by_name))
+
+    def mentions(self, text: str) -> list[list[str]]:
+        """Codes of each division name in ``text``, longest name first at each position, left to right."""
+        found: list[list[str]] = []
+        i = 0
+        while i < len(text) - 1:
+            for size in range(min(self.longest, len(text) - i), 1, -1):
+                codes = self.codes_by_name.get(text[i : i + size])
+                if codes:
+                    found.append(codes)
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
 
     def _index(self, name: str, code: str) -> None:
         self.codes_by_name.setdefault(name, [])
@@ -101,9 +115,7 @@ def find_region(text: str | None, url: str | None = None) -> Region:
     host_code = region_of_host(url)
     if host_code:
         anchors.append(host_code)
-    mentions: list[list[str]] = []
-    for match in divisions.pattern.finditer(text or ""):
-        mentions.append(divisions.codes_by_name[match.group(0)])
+    mentions = divisions.mentions(text or "")
     # Resolve the least specific mentions first; each accepted one anchors the next.
     chosen: list[str] = []
     for codes in sorted(mentions, key=lambda cs: min(_level_of(c) for c in cs)):

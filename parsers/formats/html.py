@@ -241,11 +241,22 @@ def find_body(root):
             if hit:
                 matched.setdefault(priority, []).append(element)
     for priority in sorted(matched):
-        texts = [(text_of(e), e) for e in matched[priority]]
-        sized = [(len(text), e) for text, e in texts if len(text.strip()) >= 20]
-        if sized:
-            return max(sized, key=lambda pair: pair[0])[1]
+        found = [e for e in matched[priority] if _has_text(e, 20)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return max(found, key=lambda e: len(text_of(e)))
     return _largest_text_block(root)
+
+
+def _has_text(element, minimum: int) -> bool:
+    """Whether ``element`` holds at least ``minimum`` non-blank characters (stops as soon as it does)."""
+    seen = 0
+    for piece in element.itertext():
+        seen += len(piece.strip())
+        if seen >= minimum:
+            return True
+    return False
 
 
 def _largest_text_block(root):
@@ -357,8 +368,11 @@ def _own_cells(row) -> list:
 
 def cell_text(cell) -> str:
     """A cell's text with its paragraphs/spans/line breaks joined (no space between CJK pieces)."""
-    if not len(cell) or not _has_structure(cell):
-        return collapse(text_of(cell))
+    if not len(cell):
+        return collapse(cell.text or "")
+    structure = [element.tag for element in cell.iterdescendants() if element.tag in _STRUCTURE][:2]
+    if not structure or (len(structure) == 1 and structure[0] != "br"):
+        return collapse(text_of(cell))  # at most one paragraph inside: no lines to join
     parts: list[str] = []
 
     def visit(element):

@@ -37,10 +37,12 @@ def heading_number(text: str, after: int = 0) -> tuple[int, str] | None:
     A printed numeral is the section number (pre-2019 reports number their sections
     differently); an unnumbered heading takes the number of the canonical heading it matches.
     """
-    line = halfwidth(text).strip()
-    if not line or len(line) > 200:
+    if len(text) > 200:
         return None
+    line = halfwidth(text).strip()
     numeral = _NUMERAL.match(line)
+    if not line or (not numeral and len(line) > 60):
+        return None
     printed_number = _NUMBER_OF[numeral.group(1)] if numeral else None
     if printed_number is not None and printed_number <= after:
         return None
