@@ -84,7 +84,12 @@ def echo_summary(rows: list[dict]) -> None:
 @click.option("--url", "urls", multiple=True, help="Start URL of a portal not in the registry (CMS detected).")
 @click.option("--portal", "portal_ids", multiple=True, help="Registry id of a portal (repeatable).")
 @click.option("--all", "crawl_all", is_flag=True, help="Crawl every portal of the registry.")
-@click.option("--id", "adhoc_id", default=None, help="Id to file a --url portal under (default: from its host).")
+@click.option(
+    "--id",
+    "adhoc_ids",
+    multiple=True,
+    help="Id to file each --url portal under, in order (one id for many URLs: id_0, id_1 …).",
+)
 @click.option("--cms", default=None, help="CMS hint for --url (trs, hanweb, gkmlpt, vsb, generic).")
 @click.option(
     "--data",
@@ -102,7 +107,7 @@ def echo_summary(rows: list[dict]) -> None:
 @click.option("--no-build", is_flag=True, help="Only crawl; do not build the corpus afterwards.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parser processes for the build.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
-def crawl_command(urls, portal_ids, crawl_all, adhoc_id, cms, data_dir, no_politeness, no_build, jobs, quiet):
+def crawl_command(urls, portal_ids, crawl_all, adhoc_ids, cms, data_dir, no_politeness, no_build, jobs, quiet):
     """Crawl portals: find the 年报 column, walk its lists, archive every response as WARC.
 
     A second run re-fetches list pages (conditionally) and only what changed; a run killed at
@@ -127,12 +132,16 @@ def crawl_command(urls, portal_ids, crawl_all, adhoc_id, cms, data_dir, no_polit
         targets.append({"portal": portal_id})
     if crawl_all:
         targets.extend({"portal": portal_id} for portal_id in registry if {"portal": portal_id} not in targets)
-    for url in urls:
+    if adhoc_ids and len(adhoc_ids) not in (1, len(urls)):
+        raise click.UsageError(f"{len(adhoc_ids)} --id for {len(urls)} --url: give one id, or one per URL")
+    for index, url in enumerate(urls):
         if not url.startswith(("http://", "https://")):
             raise click.ClickException(f"--url {url}: not an http(s) URL")
         target = {"start_url": url, "cms": cms}
-        if adhoc_id:
-            target["portal_id"] = adhoc_id if len(urls) == 1 else f"{adhoc_id}_{len(targets)}"
+        if len(adhoc_ids) == len(urls):
+            target["portal_id"] = adhoc_ids[index]
+        elif adhoc_ids:
+            target["portal_id"] = adhoc_ids[0] if len(urls) == 1 else f"{adhoc_ids[0]}_{index}"
         targets.append(target)
     if not targets:
         raise click.UsageError("name what to crawl: --url URL, --portal ID or --all")
