@@ -145,16 +145,16 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
             continue
         try:
             _width, height = page.get_size()
-            chars = _page_chars(page, height, index, warnings)
             segments, page_images = _page_rulings(page, height, index, warnings)
+            chars = _page_chars(page, height, index, warnings, segments)
         finally:
             page.close()
         images += page_images
-        if len(chars) < MIN_TEXT_CHARS and page_images:
+        if page_images and len(chars) < MIN_TEXT_CHARS and sum(len(c.text) for c in chars) < MIN_TEXT_CHARS:
             scanned.append(index + 1)
         page_data.append((height, chars, segments))
 
-    if sum(len(chars) for _, chars, _ in page_data) < MIN_TEXT_CHARS:
+    if sum(len(c.text) for _, chars, _ in page_data for c in chars) < MIN_TEXT_CHARS:
         return Document(
             format="pdf", title=title, images_in_body=images, warnings=warnings, status=Status.NEEDS_OCR,
             status_detail=f"PDF without a text layer ({len(page_data)} pages, {images} images): a scan, needs OCR",
@@ -188,7 +188,20 @@ def blocks_from_pages(
     return _assemble(pages, furniture, label)
 
 
-def _page_chars(page: pdfium.PdfPage, height: float, index: int, warnings: list[str]) -> list[PositionedChar]:
+#: A run of characters pdfium read consecutively on one line: no line break, no generated space.
+_RUN = re.compile(r"[^\x00-\x20\ufffe\u00a0]+(?: [^\x00-\x20\ufffe\u00a0]+)*")
+
+
+def _page_chars(
+    page: pdfium.PdfPage, height: float, index: int, warnings: list[str], rulings: list[Ruling]
+) -> list[PositionedChar]:
+    """The page's text as positioned runs (a word or a line piece each), split where a table rule crosses them.
+
+    Asking pdfium for the box of every character costs ~1 µs a call; boxing each run by its first
+    and last character instead is several times faster and loses nothing, because a run is one
+    stretch of a line.  A run that a vertical rule crosses (two cells' texts pdfium read as one) is
+    placed character by character.
+    """
     textpage = page.get_textpage()
     try:
         handle = textpage.raw
@@ -208,14 +221,41 @@ def _page_chars(page: pdfium.PdfPage, height: float, index: int, warnings: list[
         rect_ref = ctypes.byref(rect)
         get_box = pdfium_c.FPDFText_GetLooseCharBox
         is_generated = pdfium_c.FPDFText_IsGenerated
-        chars: list[PositionedChar] = []
-        for i, ch in enumerate(raw_text):
-            # pdfium generates spaces and line breaks between words; only real spaces count.
-            if (ch <= " " or ch in "\ufffe\u00a0") and (ch != " " or is_generated(handle, i)):
-                continue
+        verticals = [r for r in rulings if r.x1 - r.x0 <= SNAP and r.y1 - r.y0 > SNAP]
+
+        def box(i: int) -> tuple[float, float, float, float] | None:
             if not get_box(handle, i, rect_ref):
+                return None
+            return rect.left, height - rect.top, rect.right, height - rect.bottom
+
+        def per_char(start: int, end: int) -> None:
+            for i in range(start, end):
+                ch = raw_text[i]
+                if ch == " " and is_generated(handle, i):
+                    continue
+                placed = box(i)
+                if placed is not None:
+                    chars.append(PositionedChar(ch, *placed))
+
+        chars: list[PositionedChar] = []
+        for match in _RUN.finditer(raw_text):
+            start, end = match.span()
+            text = match.group()
+            if " " in text and any(is_generated(handle, start + k) for k, ch in enumerate(text) if ch == " "):
+                per_char(start, end)
                 continue
-            chars.append(PositionedChar(ch, rect.left, height - rect.top, rect.right, height - rect.bottom))
+            first, last = box(start), box(end - 1)
+            if first is None or last is None:
+                per_char(start, end)
+                continue
+            x0, top, x1, bottom = first[0], min(first[1], last[1]), last[2], max(first[3], last[3])
+            if end - start > 1 and (
+                x1 < x0 or abs(first[1] - last[1]) > (bottom - top) / 2
+                or any(x0 + SNAP < v.x0 < x1 - SNAP and v.y0 <= (top + bottom) / 2 <= v.y1 for v in verticals)
+            ):
+                per_char(start, end)  # not left to right on one line, or across a table rule
+                continue
+            chars.append(PositionedChar(text, x0, top, x1, bottom))
         return chars
     finally:
         textpage.close()
@@ -545,8 +585,30 @@ class _CellLayout:
     ys: list[float]
     roots: list[int]
     """root elementary cell (row * n_cols + col, always the region's top-left) of every elementary cell"""
-    texts: dict[int, str]
-    sources: dict[int, str]
+    region_chars: dict[int, list[tuple[PositionedChar, int, float]]]
+    label: str
+    _texts: dict[int, str] = field(default_factory=dict)
+
+    def text(self, root: int) -> str:
+        """The merged cell's text, its lines joined (computed on first use: most layouts need a few rows)."""
+        text = self._texts.get(root)
+        if text is None:
+            members = self.region_chars.get(root)
+            if not members:
+                text = ""
+            elif len(members) == 1:
+                text = " ".join(members[0][0].text.split())
+            else:
+                text = _join_lines([line.text for line in _group_lines([m[0] for m in members])])
+            self._texts[root] = text
+        return text
+
+    def source(self, root: int) -> str | None:
+        members = self.region_chars.get(root)
+        if not members:
+            return None
+        char, page, shift = min(members, key=lambda member: (member[0].top, member[0].x0))
+        return f"{self.label} page {page + 1} x={char.x0:.0f} y={char.top - shift:.0f}"
 
     @property
     def n_cols(self) -> int:
@@ -559,13 +621,12 @@ class _CellLayout:
     def row_texts(self, r: int) -> list[str]:
         """Texts of the cells that start in row ``r`` ("" for copies of cells above)."""
         n = self.n_cols
-        return [self.texts.get(self.roots[r * n + c], "") if self.roots[r * n + c] // n == r else ""
-                for c in range(n)]
+        return [self.text(self.roots[r * n + c]) if self.roots[r * n + c] // n == r else "" for c in range(n)]
 
     def signature(self, r: int) -> tuple[str, ...]:
         n = self.n_cols
-        return tuple(self.texts[root] for c in range(n)
-                     if (root := self.roots[r * n + c]) // n == r and root % n == c and self.texts.get(root))
+        return tuple(self.text(root) for c in range(n)
+                     if (root := self.roots[r * n + c]) // n == r and root % n == c and self.text(root))
 
 
 def _lay_out_cells(
@@ -624,15 +685,8 @@ def _lay_out_cells(
     region_chars: dict[int, list[tuple[PositionedChar, int, float]]] = {}
     for cell, members in cell_chars.items():
         region_chars.setdefault(find(cell), []).extend(members)
-    texts: dict[int, str] = {}
-    sources: dict[int, str] = {}
-    for root, members in region_chars.items():
-        glyphs = [member[0] for member in members]
-        texts[root] = _join_lines([line.text for line in _group_lines(glyphs)])
-        first = min(members, key=lambda member: (member[0].top, member[0].x0))
-        sources[root] = f"{label} page {first[1] + 1} x={first[0].x0:.0f} y={first[0].top - first[2]:.0f}"
     roots = [find(i) for i in range(n_rows * n_cols)]
-    return _CellLayout(xs, ys, roots, texts, sources)
+    return _CellLayout(xs, ys, roots, region_chars, label)
 
 
 def _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars) -> None:
@@ -641,22 +695,20 @@ def _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars)
     Only where both halves are merged cells themselves (a label spanning several rows), the lower
     half is empty and the upper half is not — a one-row empty cell below a label is a real blank.
     """
+    n_cells = (len(ys) - 1) * n_cols
     for join in joins:
         jr = next((i for i, y in enumerate(ys) if abs(y - join) <= SNAP), None)
         if jr is None or jr == 0 or jr >= len(ys) - 1:
             continue
+        roots = [find(i) for i in range(n_cells)]
+        height: dict[int, int] = {}
+        for i in range(n_cells):
+            if i % n_cols == roots[i] % n_cols:  # count each region once per row, in its first column
+                height[roots[i]] = height.get(roots[i], 0) + 1
+        filled = {roots[cell] for cell in cell_chars}
         for c in range(n_cols):
-            upper, lower = find((jr - 1) * n_cols + c), find(jr * n_cols + c)
-            if upper == lower:
-                continue
-            members = {}
-            for root in (upper, lower):
-                members[root] = [i for i in range(len(ys) - 1) for cc in range(n_cols) if find(i * n_cols + cc) == root
-                                 and cc == c]
-            upper_rows, lower_rows = members[upper], members[lower]
-            lower_empty = not any(find(cell) == lower for cell in cell_chars)
-            upper_full = any(find(cell) == upper for cell in cell_chars)
-            if lower_empty and upper_full and (len(upper_rows) > 1 or len(lower_rows) > 1):
+            upper, lower = roots[(jr - 1) * n_cols + c], roots[jr * n_cols + c]
+            if upper != lower and upper in filled and lower not in filled and max(height[upper], height[lower]) > 1:
                 union(upper, lower)
 
 
@@ -672,12 +724,20 @@ def _is_split_row(upper: list[str], lower: list[str]) -> bool:
         _ITEM_START.match(lower[c]) for c in lower_filled)
 
 
-def _without_repeated_header(first: _TablePart, part: _TablePart, label: str) -> _TablePart:
-    """Crop the header rows a layout program repeated at the top of a continuation page."""
-    head = _lay_out_cells(first.horizontals, first.verticals, [(c, first.page, 0.0) for c in first.chars],
-                          label=label)
-    tail = _lay_out_cells(part.horizontals, part.verticals, [(c, part.page, 0.0) for c in part.chars], label=label)
-    if head is None or tail is None:
+def _without_repeated_header(head: _CellLayout | None, part: _TablePart, label: str) -> _TablePart:
+    """Crop the header rows a layout program repeated at the top of a continuation page (``head``: the first)."""
+    if head is None:
+        return part
+    # Headers are a few rows: lay out only the top of the continuation, never more rows than the head has.
+    lines = _cluster([h.y0 for h in part.horizontals])
+    bottom = lines[min(len(lines), head.n_rows + 1) - 1] + SNAP
+    tail = _lay_out_cells(
+        [h for h in part.horizontals if h.y0 <= bottom],
+        [Ruling(v.x0, v.y0, v.x1, min(v.y1, bottom)) for v in part.verticals if v.y0 < bottom - SNAP],
+        [(c, part.page, 0.0) for c in part.chars if c.cy < bottom],
+        label=label,
+    )
+    if tail is None:
         return part
     k = 0
     while (k < min(head.n_rows, tail.n_rows) - 1 and head.signature(k) and head.signature(k) == tail.signature(k)):
@@ -697,7 +757,11 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
     """Stack the parts of one table into a virtual surface and read its cell grid."""
     pages = sorted({p.page + 1 for p in parts})
     source = f"{label} page {pages[0]}" if len(pages) == 1 else f"{label} pages {pages[0]}-{pages[-1]}"
-    parts = [parts[0], *(_without_repeated_header(parts[0], part, label) for part in parts[1:])]
+    if len(parts) > 1:
+        first = parts[0]
+        head = _lay_out_cells(first.horizontals, first.verticals, [(c, first.page, 0.0) for c in first.chars],
+                              label=label)
+        parts = [first, *(_without_repeated_header(head, part, label) for part in parts[1:])]
     horizontals: list[Ruling] = []
     verticals: list[Ruling] = []
     chars: list[tuple[PositionedChar, int, float]] = []
@@ -731,14 +795,19 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
                                 collapse=frozenset(split)) or layout
 
     n = layout.n_cols
+    originals: dict[int, GridCell] = {}
     rows: list[list[GridCell]] = []
     for r in range(layout.n_rows):
         row = []
         for c in range(n):
             root = layout.roots[r * n + c]
-            origin = divmod(root, n)
-            cell_source = layout.sources.get(root) or f"{source} row {origin[0] + 1} col {origin[1] + 1}"
-            row.append(GridCell(text=layout.texts.get(root, ""), source=cell_source,
-                                origin=None if origin == (r, c) else origin))
+            cell = originals.get(root)
+            if cell is None:
+                origin = divmod(root, n)
+                cell_source = layout.source(root) or f"{source} row {origin[0] + 1} col {origin[1] + 1}"
+                cell = originals[root] = GridCell(text=layout.text(root), source=cell_source)
+                row.append(cell)
+            else:
+                row.append(GridCell(text=cell.text, source=cell.source, origin=divmod(root, n)))
         rows.append(row)
     return Grid(rows=rows, source=source)
