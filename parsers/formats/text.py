@@ -7,7 +7,9 @@ Copies of reports saved as text show tables in (at least) three ways, all handle
 * **pipe-and-newline cells** – a row starts with a line ``| …``; every cell ends at a ``|``;
   a cell may run over several lines (``商业\\n企业``); runs like ``|||`` are padding cells;
 * **one cell per line** – every cell on its own line prefixed by a tab, rows separated by
-  blank lines; a line without the tab continues the previous cell (``本年新\\n制作数量``).
+  blank lines; a line without the tab continues the previous cell (``本年新\\n制作数量``);
+* **space-aligned rows** (text extracted from PDFs) – cells separated by runs of two or more
+  spaces, taken as a table only when several of its lines carry numbers.
 
 Everything else becomes one :class:`Paragraph` per non-blank line.
 """
@@ -21,6 +23,7 @@ from parsers.model import Document, Grid, GridCell, Paragraph, Status
 from parsers.report.labels import is_value_like, join_lines
 
 _PIPE_ONLY = re.compile(r"^\|+\s*$")
+_SPACE_GAP = re.compile(r"[ \u3000\xa0]{2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
@@ -61,6 +64,8 @@ def text_to_blocks(text: str) -> list:
             i = _read_tab_table(lines, i, blocks)
         elif _is_cell_line(line):
             i = _read_cell_per_line_table(lines, i, blocks)
+        elif (end := _space_table_end(lines, i)) is not None:
+            i = _read_space_table(lines, i, end, blocks)
         else:
             if line.strip():
                 blocks.append(Paragraph(text=line.strip(), source=f"line {i + 1}"))
@@ -101,6 +106,39 @@ def _read_tab_table(lines: list[str], start: int, blocks: list) -> int:
     else:
         blocks.append(_grid(rows, f"text lines {start + 1}-{i}"))
     return i
+
+
+def _space_cells(line: str) -> list[str]:
+    cells = [c.strip() for c in _SPACE_GAP.split(line.strip())]
+    return cells if len(cells) >= 3 else []
+
+
+def _space_table_end(lines: list[str], start: int) -> int | None:
+    """End of a run of space-aligned rows starting at ``start``, if the run looks like a table."""
+    if not _space_cells(lines[start]):
+        return None
+    i, numeric_rows, last_row = start, 0, start
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        cells = _space_cells(lines[i])
+        if not cells or "\t" in lines[i] or lines[i].startswith("|"):
+            break
+        numeric_rows += sum(1 for c in cells if is_value_like(c)) >= 2
+        last_row = i
+        i += 1
+    return last_row + 1 if numeric_rows >= 2 else None
+
+
+def _read_space_table(lines: list[str], start: int, end: int, blocks: list) -> int:
+    rows = [
+        [GridCell(cell, f"line {i + 1} col {k + 1}") for k, cell in enumerate(_space_cells(lines[i]))]
+        for i in range(start, end)
+        if lines[i].strip()
+    ]
+    blocks.append(_grid(rows, f"text lines {start + 1}-{end}"))
+    return end
 
 
 def _read_cell_per_line_table(lines: list[str], start: int, blocks: list) -> int:

@@ -10,7 +10,6 @@ from parsers.model import Document, Report, Status
 from parsers.regions import find_region
 from parsers.report import metadata as meta
 from parsers.report.classify import not_a_report_reason
-from parsers.report.labels import halfwidth
 from parsers.report.rules import check
 from parsers.report.sections import read_sections
 from parsers.report.tables import APPLICATIONS, DISCLOSURE, REVIEW, read_tables
@@ -42,7 +41,8 @@ def _parse(document: Document, *, url: str | None) -> Report:
         report.status_detail = document.status_detail
         return report
     report.title = meta.find_title(document)
-    plain_text = halfwidth(text[:30000])  # the report phrases, year and agency are near the start
+    # the report phrases, year and agency are near the start; the patterns accept both widths
+    plain_text = text[:30000]
     reason = not_a_report_reason(report.title, plain_text)
     if reason is not None:
         report.status, report.status_detail = Status.NOT_A_REPORT, reason
@@ -72,6 +72,8 @@ def _parse(document: Document, *, url: str | None) -> Report:
         if missing:
             report.status = Status.PARTIAL
             report.status_detail = "table not found: " + ", ".join(missing)
+            if document.images_in_body:
+                report.status_detail += f" ({document.images_in_body} image(s) in the body may hold it)"
         else:
             report.status = Status.FULL
     else:

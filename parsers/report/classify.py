@@ -37,14 +37,14 @@ _BODY_SIGNALS = (
 
 
 def body_signal_count(plain_text: str) -> int:
-    """Number of report phrases in ``plain_text`` (folded by ``halfwidth``)."""
+    """Number of report phrases in ``plain_text`` (full- or half-width)."""
     return sum(1 for pattern in _BODY_SIGNALS if pattern.search(plain_text))
 
 
 def not_a_report_reason(title: str | None, plain_text: str) -> str | None:
     """``None`` when the document looks like an annual report; else a one-line reason.
 
-    ``plain_text`` is the document text folded by ``halfwidth``.
+    ``plain_text`` is the document text (its start is enough).
     """
     if len(re.sub(r"\s+", "", plain_text[:2000])) < 40:
         return "empty page: no text"
@@ -53,7 +53,7 @@ def not_a_report_reason(title: str | None, plain_text: str) -> str | None:
     for pattern, reason in _NOT_REPORT_TITLES:
         if plain_title and pattern.search(plain_title):
             return f"{reason}: {title}"
-    if plain_title and _TITLE_POSITIVE.search(plain_title):
+    if plain_title and _TITLE_POSITIVE.search(plain_title) and signals >= 1:
         return None
     if signals >= 2:
         return None

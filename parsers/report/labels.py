@@ -41,6 +41,11 @@ def halfwidth(text: str) -> str:
 
     (What NFKC does to these characters, at a fraction of its cost on long Chinese texts.)
     """
+    return _halfwidth_cached(text) if len(text) < 300 else _WIDE_RUN.sub(_fold, text)
+
+
+@lru_cache(maxsize=65536)
+def _halfwidth_cached(text: str) -> str:
     return _WIDE_RUN.sub(_fold, text)
 
 

@@ -68,7 +68,7 @@ def find_title(document: Document) -> str | None:
 def find_year(title: str | None, plain_text: str) -> tuple[int | None, int | None, int | None]:
     """``(year, year_in_title, year_of_statistics_period)``; the report year prefers the title.
 
-    ``plain_text`` is the document text folded by ``halfwidth``.
+    ``plain_text`` is the document text (its start is enough).
     """
     title_year = None
     if title:
@@ -90,7 +90,7 @@ def find_year(title: str | None, plain_text: str) -> tuple[int | None, int | Non
 def find_agency(title: str | None, plain_text: str, metadata: dict[str, str]) -> str | None:
     """The reporting body: from the title, else the first sentence of the body, else the metadata block."""
     if title:
-        plain = collapse(halfwidth(title)).replace(" ", "")
+        plain = re.sub(r"^(关于|印发)", "", collapse(halfwidth(title)).replace(" ", ""))
         match = _AGENCY_BEFORE_YEAR.match(plain)
         if match and not re.search(r"\d", match.group(1)):
             return match.group(1)

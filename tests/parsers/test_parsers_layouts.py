@@ -114,3 +114,22 @@ def test_host_table_prefers_the_longest_suffix():
     assert region_of_host("http://www.gd.gov.cn/x") == "440000"
     assert region_of_host("https://www.gz.gov.cn/y") == "440100"
     assert region_of_host("https://example.org/") is None
+
+
+def test_space_aligned_rows_become_a_grid_only_when_they_hold_numbers():
+    text = (
+        "二、主动公开政府信息情况\n"
+        "信息内容    本年制发件数    本年废止件数    现行有效件数\n"
+        "规章    0    0    0\n"
+        "行政规范性文件    3    1    12\n"
+        "这是一段  普通的  文字\n"
+    )
+    blocks = text_to_blocks(text)
+    assert _grids(blocks) == [
+        [
+            ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+            ["规章", "0", "0", "0"],
+            ["行政规范性文件", "3", "1", "12"],
+        ]
+    ]
+    assert blocks[-1].text == "这是一段  普通的  文字"

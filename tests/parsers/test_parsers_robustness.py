@@ -119,3 +119,13 @@ def test_prose_report_is_unstructured_with_sections():
     report = parse((REPORTS / "gbk_prose_2018.html").read_bytes(), filename="p.html")
     assert report.status == Status.UNSTRUCTURED and report.template == "unstructured"
     assert [s.heading for s in report.sections][3] == "四、政府信息公开的收费及减免情况"
+
+
+def test_title_alone_does_not_make_a_report():
+    page = (
+        "<html><head><meta name='ArticleTitle' content='某某局2022年政府信息公开工作年度报告'></head>"
+        "<body><div id='zoom'><p>附件：某某局2022年政府信息公开工作年度报告（PDF，请下载查看全文内容）</p></div></body></html>"
+    ).encode()
+    report = parse(page, filename="attachment-only.html")
+    assert report.status == Status.NOT_A_REPORT
+    assert "no sign of an annual report" in report.status_detail
