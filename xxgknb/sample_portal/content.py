@@ -40,7 +40,12 @@ class Item:
     page_url: str | None = None
     document_url: str | None = None
     listed_in: list[str] = field(default_factory=list)
-    charset_header: str | None = None
+    #: Content-Type header for the item's page when it differs from the site's (a wrong charset, none at all)
+    content_type: str | None = None
+    #: Encoding of the item's page when it differs from the site's
+    charset: str | None = None
+    #: Name of the fault (faults.py) this item is served with, if any
+    fault: str | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property

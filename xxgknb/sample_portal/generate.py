@@ -9,9 +9,11 @@ so a parser that reads them back must arrive at exactly these values.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import io
+import json
 import os
 import random
 import shutil
@@ -525,11 +527,28 @@ def _cn_date(iso: str) -> str:
 # --------------------------------------------------------------------------- DOCX
 
 
+#: Bump when report_docx changes what it writes, so cached files are not reused.
+DOCX_LAYOUT_VERSION = 1
+
+
 def report_docx(text: ReportText) -> bytes:
     """The report as a Word file with real tables (merged cells where the printed form merges them).
 
     python-docx stamps the current time into the core properties and the zip entries; both are
-    pinned here so the same report always gives the same bytes."""
+    pinned here so the same report always gives the same bytes.  Merging cells with python-docx
+    takes about a second per report, so files are cached on disk, keyed by the report's text."""
+    key = json.dumps([DOCX_LAYOUT_VERSION, dataclasses.asdict(text)], ensure_ascii=False, sort_keys=True)
+    cached = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()}.docx"
+    if cached.exists():
+        return cached.read_bytes()
+    data = _build_docx(text)
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(cached)
+    return data
+
+
+def _build_docx(text: ReportText) -> bytes:
     import datetime as dt
 
     from docx import Document
@@ -696,21 +715,24 @@ def cache_dir() -> Path:
     return path
 
 
-def docx_to_pdf(documents: dict[str, bytes]) -> dict[str, bytes]:
+#: LibreOffice export filter that writes a PDF needing a password to open.
+ENCRYPTED_PDF_FILTER = (
+    'pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+    '"DocumentOpenPassword":{"type":"string","value":"xxgknb"}}'
+)
+
+
+def docx_to_pdf(documents: dict[str, bytes], *, export_filter: str = "pdf") -> dict[str, bytes]:
     """Convert DOCX files to PDF with LibreOffice, in one ``soffice`` run for every file not cached.
 
-    Keyed by the DOCX's sha256: LibreOffice stamps a creation time into each PDF, so caching is
-    what makes a restarted portal serve the same PDF bytes."""
+    Keyed by the DOCX's sha256 (and the filter): LibreOffice stamps a creation time into each
+    PDF, so caching is what makes a restarted portal serve the same PDF bytes."""
     cache = cache_dir()
-    result: dict[str, bytes] = {}
-    missing: dict[str, bytes] = {}
-    for name, data in documents.items():
-        digest = hashlib.sha256(data).hexdigest()
-        cached = cache / f"{digest}.pdf"
-        if cached.exists():
-            result[name] = cached.read_bytes()
-        else:
-            missing[digest] = data
+
+    def cached_path(data: bytes) -> Path:
+        return cache / f"{hashlib.sha256(data + export_filter.encode()).hexdigest()}.pdf"
+
+    missing = {cached_path(data).stem: data for data in documents.values() if not cached_path(data).exists()}
     if missing:
         soffice = shutil.which("soffice") or shutil.which("libreoffice")
         if soffice is None:
@@ -724,20 +746,9 @@ def docx_to_pdf(documents: dict[str, bytes]) -> dict[str, bytes]:
                 paths.append(str(path))
             # A private profile: two soffice runs sharing the default profile abort each other.
             profile = (workdir / "profile").as_uri()
+            command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", export_filter]
             completed = subprocess.run(
-                [
-                    soffice,
-                    f"-env:UserInstallation={profile}",
-                    "--headless",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    work,
-                    *paths,
-                ],
-                capture_output=True,
-                timeout=300,
-                check=False,
+                [*command, "--outdir", work, *paths], capture_output=True, timeout=300, check=False
             )
             for digest in missing:
                 produced = workdir / f"{digest}.pdf"
@@ -747,10 +758,7 @@ def docx_to_pdf(documents: dict[str, bytes]) -> dict[str, bytes]:
                         + completed.stderr.decode(errors="replace")[:300]
                     )
                 target = cache / f"{digest}.pdf"
-                tmp = target.with_suffix(".tmp")
+                tmp = target.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_bytes(produced.read_bytes())
                 tmp.replace(target)
-        for name, data in documents.items():
-            if name not in result:
-                result[name] = (cache / f"{hashlib.sha256(data).hexdigest()}.pdf").read_bytes()
-    return result
+    return {name: cached_path(data).read_bytes() for name, data in documents.items()}

@@ -42,7 +42,8 @@ class Resource:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     last_modified: dt.datetime | None = None
-    #: A fault that writes the response itself (see ``faults.py``); ``body`` is then unused.
+    #: A fault that writes the response itself (see ``faults.py``); ``body`` is then unused and
+    #: ``status`` is what the action sends (0 when it sends no status line at all).
     action: Callable | None = None
 
     @property
@@ -192,9 +193,15 @@ class SiteRenderer:
             '<div class="block"><h2>政务公开</h2><ul>'
             f'<li><a href="{self.link(self.zhuanlan_path)}">政府信息公开</a></li>'
             f'<li><a href="{self.link(self.news_path)}">政务动态</a></li>'
-            "</ul></div>"
+            "</ul></div>" + self.home_extra()
         )
         self.put(self.home_path, self.page("首页", body))
+
+    def home_extra(self) -> str:
+        return ""
+
+    def trap_entries(self) -> list[dict]:
+        return [{"site": self.site.id, "url": self.trap_url, "why": "robots.txt Disallow"}]
 
     def zhuanlan_links(self) -> list[tuple[str, str]]:
         links = [(self.link(self.sibling_path(slug)), label) for slug, label in SIBLINGS[:3]]
@@ -235,16 +242,18 @@ class SiteRenderer:
         raise NotImplementedError
 
     def render_detail(self, item: Item) -> None:
-        self.put(
-            self.detail_path(item),
-            self.detail_html(item),
-            modified=day_time(item.shown_date),
-            content_type=self.detail_content_type(item),
+        text = self.detail_html(item)
+        if item.charset:
+            text = text.replace(f"charset={self.site.charset}", f"charset={item.charset}", 1)
+        self.pages[self.detail_path(item)] = Resource(
+            text.encode(item.charset or self.site.charset),
+            self.detail_content_type(item),
+            last_modified=day_time(item.shown_date),
         )
 
     def detail_content_type(self, item: Item) -> str:
         # A few real servers label UTF-8 pages as ISO-8859-1; the page's <meta> is right.
-        return f"text/html; charset={item.charset_header}" if item.charset_header else self.html_type
+        return item.content_type or self.html_type
 
     def binary(self, item: Item) -> bytes:
         return self.binaries[item.key]

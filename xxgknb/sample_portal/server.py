@@ -58,6 +58,9 @@ class SamplePortal:
         multi_host: bool = False,
         crawl_delay: float = 0.2,
         first_multi_host_address: int = 11,
+        stall_seconds: float = 30.0,
+        huge_bytes: int = 200 * 2**20,
+        zip_bomb_bytes: int = 2**30,
     ):
         self.requested_port = port
         self.host = host
@@ -66,6 +69,9 @@ class SamplePortal:
         self.multi_host = multi_host
         self.crawl_delay = crawl_delay
         self.first_multi_host_address = first_multi_host_address
+        self.stall_seconds = stall_seconds
+        self.huge_bytes = huge_bytes
+        self.zip_bomb_bytes = zip_bomb_bytes
         self._lock = threading.RLock()
         self._log: list[dict] = []
         self._bindings: list[_Binding] = []
@@ -85,9 +91,9 @@ class SamplePortal:
     def site_defs(self) -> list[SiteDef]:
         if not self.faults:
             return list(SITES)
-        from xxgknb.sample_portal.faults import FAULT_SITE
+        from xxgknb.sample_portal.faults import FAULT_SITE, WAF_SITES
 
-        return [*SITES, FAULT_SITE]
+        return [*SITES, FAULT_SITE, *WAF_SITES]
 
     def start(self) -> None:
         sites = self.site_defs()
@@ -98,15 +104,33 @@ class SamplePortal:
             items = site_items(site, self.seed)
             for item in items:
                 if item.key == WRONG_HEADER_REPORT:
-                    item.charset_header = "ISO-8859-1"
+                    item.content_type = "text/html; charset=ISO-8859-1"
             if site.cms == "faults":
                 from xxgknb.sample_portal.faults import FaultRenderer
 
-                renderer: SiteRenderer = FaultRenderer(site, origin, f"/{site.id}", items)
+                renderer: SiteRenderer = FaultRenderer(
+                    site,
+                    origin,
+                    f"/{site.id}",
+                    items,
+                    stopping=self.stopping,
+                    stall_seconds=self.stall_seconds,
+                    huge_bytes=self.huge_bytes,
+                )
+            elif site.cms == "waf":
+                from xxgknb.sample_portal.faults import WafRenderer
+
+                renderer = WafRenderer(site, origin, f"/{site.id}", items)
             else:
                 renderer = RENDERERS[site.cms](site, origin, f"/{site.id}", items)
             self.renderers[site.id] = renderer
         self._make_binaries([i for r in self.renderers.values() for i in r.items])
+        if "faults" in self.renderers:
+            from xxgknb.sample_portal.faults import fault_binaries
+
+            renderer = self.renderers["faults"]
+            good = next(i for i in renderer.items if i.fmt == "pdf")
+            renderer.binaries.update(fault_binaries(good.docx(), renderer.binaries[good.key], self.zip_bomb_bytes))
         for renderer in self.renderers.values():
             renderer.rebuild()
         for binding in self._bindings:
@@ -250,7 +274,7 @@ class SamplePortal:
                             }
                         )
                 lists += renderer.list_pages
-                traps.append({"site": renderer.site.id, "url": renderer.trap_url, "why": "robots.txt Disallow"})
+                traps += renderer.trap_entries()
                 faults += getattr(renderer, "fault_entries", [])
             return {
                 "version": MANIFEST_VERSION,
@@ -279,7 +303,8 @@ class SamplePortal:
             "page_url": item.page_url,
             "format": item.fmt,
             "content_type": content_type,
-            "charset": item.site.charset if item.fmt == "html" else None,
+            "charset": (item.charset or item.site.charset) if item.fmt == "html" else None,
+            "fault": item.fault,
             "title": item.title,
             "agency": item.agency,
             "year": item.year,
