@@ -125,7 +125,10 @@ def _space_table_end(lines: list[str], start: int) -> int | None:
         cells = _space_cells(lines[i])
         if not cells or "\t" in lines[i] or lines[i].startswith("|"):
             break
-        numeric_rows += sum(1 for c in cells if is_value_like(c)) >= 2
+        values = sum(1 for c in cells if is_value_like(c))
+        if numeric_rows and not values:
+            break  # header lines come first; a line without numbers after the data is text again
+        numeric_rows += values >= 2
         last_row = i
         i += 1
     return last_row + 1 if numeric_rows >= 2 else None

@@ -46,8 +46,9 @@ def not_a_report_reason(title: str | None, plain_text: str) -> str | None:
 
     ``plain_text`` is the document text (its start is enough).
     """
-    if len(re.sub(r"\s+", "", plain_text[:2000])) < 40:
-        return "empty page: no text"
+    characters = len(re.sub(r"\s+", "", plain_text[:2000]))
+    if characters < 40:
+        return f"empty page: {characters} characters of text" if characters else "empty page: no text"
     signals = body_signal_count(plain_text)
     plain_title = halfwidth(title or "").replace(" ", "")
     for pattern, reason in _NOT_REPORT_TITLES:

@@ -124,7 +124,9 @@ def test_prose_report_is_unstructured_with_sections():
 def test_title_alone_does_not_make_a_report():
     page = (
         "<html><head><meta name='ArticleTitle' content='某某局2022年政府信息公开工作年度报告'></head>"
-        "<body><div id='zoom'><p>附件：某某局2022年政府信息公开工作年度报告（PDF，请下载查看全文内容）</p></div></body></html>"
+        "<body><div id='zoom'><p>附件：某某局2022年政府信息公开工作年度报告（PDF，请下载查看）</p>"
+        "<p>如需阅读全文，请点击上方附件链接下载，或联系本机关办公室索取纸质文本。</p>"
+        "</div></body></html>"
     ).encode()
     report = parse(page, filename="attachment-only.html")
     assert report.status == Status.NOT_A_REPORT
