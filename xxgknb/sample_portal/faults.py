@@ -143,7 +143,7 @@ class FaultActions:
         handler.send_header("Content-Length", "40000")
         handler.end_headers()
         handler.wfile.write(
-            ("<html><body><div class='TRS_Editor'>" + "二、主动公开政府信息情况" * 200).encode()[:10000]
+            ("<html><body><div class='TRS_Editor'>" + "二、主动公开政府信息情况" * 400).encode()[:10000]
         )
         handler.wfile.flush()
 
