@@ -120,5 +120,8 @@ def read_document(data: bytes, *, filename: str | None = None, content_type: str
     if module_name is None:
         raise UnsupportedFormat(f"not a document format we read ({fmt})")
     reader = importlib.import_module(module_name)
+    if fmt in ("html", "text"):
+        # their bytes need decoding: a charset in the Content-Type is one of the clues
+        return reader.read(data, filename=filename, fmt=fmt, declared=content_type)
     document = reader.read(data, filename=filename, fmt=fmt)
     return document

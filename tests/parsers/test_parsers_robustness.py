@@ -131,3 +131,10 @@ def test_title_alone_does_not_make_a_report():
     report = parse(page, filename="attachment-only.html")
     assert report.status == Status.NOT_A_REPORT
     assert "no sign of an annual report" in report.status_detail
+
+
+def test_content_type_charset_reaches_the_decoder():
+    text = "一、總體情況\n本機關全年主動公開政府資訊一百二十條，依申請公開政府資訊三件，均已按期答覆。\n"
+    data = text.encode("big5")
+    report = parse(data, filename="report.txt", content_type="text/plain; charset=big5")
+    assert "本機關全年主動公開政府資訊" in report.text
