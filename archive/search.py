@@ -7,13 +7,14 @@ Indexing every pair of adjacent characters and querying the query's own pairs as
 (consecutive tokens) finds exactly the documents that contain the query string, for any query of
 two or more characters, in any script.
 
-Each character becomes a token-safe spelling so that ``unicode61`` keeps a bigram as one token and
-never folds or splits it: CJK ideographs, ASCII digits and lower-case ASCII letters other than
-``x`` stand for themselves; every other character (upper case, punctuation, spaces, rare
-ideographs) is written ``x`` + 6 hex digits.  Spellings are self-delimiting, so a bigram token
-decodes unambiguously and matching is exact and case-sensitive, like ``instr(text, query)``.
-The last character of a text is also indexed on its own, so a one-character query (a prefix query
-on its spelling) finds every occurrence too.
+Each character gets a spelling that ``unicode61`` keeps inside a token and never folds: CJK
+ideographs, ASCII digits and lower-case ASCII letters stand for themselves; any other character of
+the Basic Multilingual Plane (upper case, punctuation, spaces, kana, …) is moved to the same code
+point in the private-use plane 15 (U+F0000 + code), which unicode61 treats as a letter; a
+character beyond the BMP becomes two plane-16 private-use characters.  The mapping is one-to-one,
+so matching is exact and case-sensitive, like ``instr(text, query)``, and for the usual all-BMP
+text it is a single ``str.translate``.  The last character of a text is also indexed on its own,
+so a one-character query (a prefix query on its spelling) finds every occurrence too.
 
 Queries: whitespace separates terms, and a document must contain every term (AND).  Without
 whitespace, the query is one exact substring.
@@ -26,7 +27,9 @@ rebuild the whole index; new reports are only appended.
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -40,32 +43,48 @@ _FINGERPRINT_SQL = (
 
 _BATCH = 500
 
-# unicode61 (Unicode 6.1 tables) classifies these ranges as letters, i.e. token characters.
-_CJK_RANGES = ((0x3400, 0x4DB5), (0x4E00, 0x9FCC))
-_SAFE_ASCII = frozenset("0123456789abcdefghijklmnopqrstuvwyz")
-_spellings: dict[str, str] = {}
+_PLANE_15 = 0xF0000
+_PLANE_16 = 0x100000
+_SPACE = ord(" ")
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
-def _spell(char: str) -> str:
-    spelling = _spellings.get(char)
-    if spelling is None:
-        code = ord(char)
-        if char in _SAFE_ASCII or any(low <= code <= high for low, high in _CJK_RANGES):
-            spelling = char
-        else:
-            spelling = f"x{code:06x}"
-        _spellings[char] = spelling
-    return spelling
+def _stands_for_itself(code: int) -> bool:
+    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or chr(code) in "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+#: str.translate table: every BMP character that does not stand for itself -> its plane-15 twin.
+_BMP_SPELLING = {code: _PLANE_15 + code for code in range(0x10000) if not _stands_for_itself(code)}
+
+
+def _spelled_characters(text: str) -> list[str] | str:
+    """One spelling per character: a string (one character each) or, beyond the BMP, a list."""
+    spelled = text.translate(_BMP_SPELLING)
+    if not _BEYOND_BMP.search(text):
+        return spelled
+    return [
+        chr(_PLANE_16 + (ord(original) >> 16)) + chr(_PLANE_16 + (ord(original) & 0xFFFF))
+        if ord(original) > 0xFFFF else char
+        for char, original in zip(spelled, text, strict=True)
+    ]
 
 
 def bigram_tokens(text: str | None) -> str:
     """The index text for ``text``: space-separated bigram tokens, then the last character alone."""
     if not text:
         return ""
-    spelled = [_spell(char) for char in text]
-    tokens = list(map(str.__add__, spelled, spelled[1:]))
-    tokens.append(spelled[-1])
-    return " ".join(tokens)
+    spelled = _spelled_characters(text)
+    if isinstance(spelled, list):
+        return " ".join((*map(str.__add__, spelled, spelled[1:]), spelled[-1]))
+    # One character per spelling: interleave code points as arrays ("ab bc cd … d"), ~10x faster
+    # than building a Python string per bigram.
+    codes = array("I", spelled.encode("utf-32-le"))
+    pairs = len(codes) - 1
+    out = array("I", [_SPACE]) * (3 * pairs + 1)
+    out[0 : 3 * pairs : 3] = codes[:-1]
+    out[1 : 3 * pairs : 3] = codes[1:]
+    out[-1] = codes[-1]
+    return out.tobytes().decode("utf-32-le")
 
 
 def fts_query(query: str) -> str:
@@ -79,7 +98,7 @@ def fts_query(query: str) -> str:
         return '""'
     clauses = []
     for term in terms:
-        spelled = [_spell(char) for char in term]
+        spelled = _spelled_characters(term)
         if len(spelled) == 1:
             clauses.append(f'"{spelled[0]}"*')
         else:

@@ -134,7 +134,8 @@ def asgi_wrapper(datasette):
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Link report ids and titles to the report page."""
-    if database != corpus_name(datasette):
+    # Called for every cell of every page: test the cheap condition first.
+    if column not in ("report_id", "duplicate_of", "title") or database != corpus_name(datasette):
         return None
     report_id, label = None, None
     if column == "report_id" or (column == "duplicate_of" and table == "reports"):
