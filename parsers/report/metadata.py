@@ -16,6 +16,11 @@ _PERIOD = re.compile(
 _LEADING_YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*年度?\s*(?:[,，、:：]|以来|全年|[^\d年]{0,3}[我本该])")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 _SIGNATURE_DATE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+#: A signature date in Chinese numerals: 二〇二三年一月十八日.
+_CN_SIGNATURE_DATE = re.compile(
+    r"^\s*([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日\s*$"
+)
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "○": 0}
 _TITLE_WORDS = re.compile(r"(政府|政务)?信息公开.{0,6}(年度报告|工作报告|年报)|年度报告")
 _ORGAN_SUFFIX = (
     r"人民政府办公室|人民政府办公厅|人民政府|街道办事处|办事处|管理委员会|委员会|办公室|办公厅|"
@@ -128,7 +133,26 @@ def find_published(document: Document) -> str | None:
         match = _SIGNATURE_DATE.match(halfwidth(block.text))
         if match:
             return iso_date(block.text)
+        match = _CN_SIGNATURE_DATE.match(block.text)
+        if match:
+            return _cn_date(*match.groups())
     return None
+
+
+def _cn_small_number(numeral: str) -> int:
+    """一 → 1, 十 → 10, 十八 → 18, 二十 → 20, 三十一 → 31."""
+    if "十" not in numeral:
+        return _CN_DIGITS.get(numeral, 0)
+    tens, _, units = numeral.partition("十")
+    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
+
+
+def _cn_date(year: str, month: str, day: str) -> str | None:
+    year_number = int("".join(str(_CN_DIGITS[c]) for c in year))
+    month_number, day_number = _cn_small_number(month), _cn_small_number(day)
+    if not (1 <= month_number <= 12 and 1 <= day_number <= 31):
+        return None
+    return f"{year_number:04d}-{month_number:02d}-{day_number:02d}"
 
 
 def body_kind(agency: str | None) -> str | None:

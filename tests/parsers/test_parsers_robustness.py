@@ -138,3 +138,14 @@ def test_content_type_charset_reaches_the_decoder():
     data = text.encode("big5")
     report = parse(data, filename="report.txt", content_type="text/plain; charset=big5")
     assert "本機關全年主動公開政府資訊" in report.text
+
+
+@pytest.mark.parametrize(
+    ("signature", "published"),
+    [("2023年1月18日", "2023-01-18"), ("二〇二三年一月十八日", "2023-01-18"), ("二○二三年二月二十日", "2023-02-20")],
+)
+def test_signature_date_in_digits_or_chinese_numerals(signature, published):
+    seed = (ROOT / "tests/fixtures/seeds/000_5101592a4cecb7a5.txt").read_text(encoding="utf-8")
+    report = parse(f"{seed}\n湛河区住建局\n{signature}\n".encode(), filename="signed.txt")
+    assert report.published == published
+    assert report.violations == []  # published after the report year: rule 5 holds
