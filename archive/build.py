@@ -228,9 +228,12 @@ def _write_batch(db, batch, parser_version: str, record) -> None:
 def mark_gone_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
     """Mark gone what the archive says is gone (see the module docstring); returns how many were marked."""
     marked = 0
-    latest_complete: dict[str, tuple[str, set[str]]] = {}
+    # A crawl shared by several processes (``xxgknb crawl --redis``) leaves one end record per
+    # process, each listing what that process saw: the crawl's listing is their union, and it is
+    # complete only when every process completed.
+    crawls: dict[tuple[str, str], tuple[str, set[str], bool]] = {}
     for row in db.execute(
-        "SELECT warc_file, offset, portal_id, fetched_at FROM warc_records "
+        "SELECT warc_file, offset, portal_id, crawl_id, fetched_at FROM warc_records "
         "WHERE role = 'crawl-end' ORDER BY fetched_at"
     ).fetchall():
         archived = read_record(data_dir / row[0], row[1])
@@ -240,8 +243,13 @@ def mark_gone_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
             end = json.loads(archived.raw_payload)
         except ValueError:
             continue
-        if end.get("complete"):
-            latest_complete[row[2]] = (row[3], set(end.get("listed") or ()))
+        _, listed, complete = crawls.get((row[2], row[3]), ("", set(), True))
+        listed = listed | set(end.get("listed") or ())
+        crawls[(row[2], row[3])] = (row[4], listed, complete and bool(end.get("complete")))
+    latest_complete: dict[str, tuple[str, set[str]]] = {}
+    for (portal_id, _crawl), (finished_at, listed, complete) in sorted(crawls.items(), key=lambda item: item[1][0]):
+        if complete:
+            latest_complete[portal_id] = (finished_at, listed)
     for portal_id, (finished_at, listed) in latest_complete.items():
         for (url,) in db.execute(
             "SELECT url FROM reports WHERE portal_id = ? AND gone = 0 AND (fetched_at IS NULL OR fetched_at < ?)",
