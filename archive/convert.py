@@ -62,6 +62,8 @@ def parse_with_conversions(
         document = read_document(data, filename=filename, content_type=content_type)
     except UnsupportedFormat as exc:
         return Report(status=Status.ERROR, status_detail=f"{name}: {exc}")
+    except MemoryError:
+        raise  # archive.parallel turns it into "needed more than the memory limit" and a fresh worker
     except Exception as exc:  # a reader crashing on a hostile file must not stop an import
         return Report(status=Status.ERROR, status_detail=f"{name}: reader failed: {type(exc).__name__}: {exc}")
 

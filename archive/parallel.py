@@ -181,8 +181,11 @@ class _Pool:
         now = time.monotonic()
         for worker in busy:
             index, started = worker.task
-            report = self._receive(worker)
-            if report is not None:
+            received = self._receive(worker)
+            report = received[0] if received else None
+            if received is not None and received[1]:
+                self._replace(worker)  # it ran out of memory: a fresh process for the next document
+            elif report is not None:
                 worker.task = None
             elif not worker.process.is_alive():
                 report = _failure(
@@ -197,14 +200,15 @@ class _Pool:
             results.append((index, report))
         return results
 
-    def _receive(self, worker: _Worker) -> Report | None:
+    def _receive(self, worker: _Worker) -> tuple[Report, bool] | None:
+        """The worker's (report, whether it retires), if it has sent them."""
         try:
             if not worker.connection.poll():
                 return None
-            _index, report = worker.connection.recv()
+            _index, report, retiring = worker.connection.recv()
         except (EOFError, OSError):
             return None
-        return report
+        return report, retiring
 
     def close(self) -> None:
         for worker in self.workers:
@@ -259,14 +263,19 @@ def _serve(connection: Connection, memory_limit_mb: int | None, parse: Parse) ->
             index, job = connection.recv()
         except (EOFError, OSError):
             return
+        retiring = False
         try:
             report = parse(job.data, filename=job.filename, content_type=job.content_type, url=job.url)
         except MemoryError:
             report = _failure(f"parsing needed more than the memory limit of {memory_limit_mb} MB")
+            # A heap that hit its limit stays fragmented and half-full: let a fresh process go on.
+            retiring = True
         except Exception as exc:  # a parser bug on one document must cost only that document
             report = _failure(f"parser crashed: {type(exc).__name__}{f': {exc}' if str(exc) else ''}")
         del job
         try:
-            connection.send((index, report))
+            connection.send((index, report, retiring))
         except (BrokenPipeError, ConnectionResetError):
             return  # the parent is gone
+        if retiring:
+            return

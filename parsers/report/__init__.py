@@ -27,6 +27,8 @@ def parse_report(document: Document, *, url: str | None = None, filename: str | 
     """Read a report from ``document``.  Never raises for bad input: the status says what went wrong."""
     try:
         return _parse(document, url=url)
+    except MemoryError:
+        raise  # archive.parallel turns it into "needed more than the memory limit" and a fresh worker
     except Exception as exc:  # a parser bug must not stop an import; the status names it
         return Report(
             status=Status.ERROR, status_detail=f"parser failure: {type(exc).__name__}: {exc}", format=document.format

@@ -110,12 +110,12 @@ def test_bad_input_gets_a_reason_and_a_row_and_never_stops_the_import(tmp_path, 
     (folder / "empty.txt").write_bytes(b"")
     (folder / "nested" / "unknown-encoding.txt").write_bytes(bytes((i * 37 + 11) % 128 + 128 for i in range(5000)))
     (folder / "nested" / "notice.txt").write_bytes(NOTICE.encode("gb18030"))
-    # a real pathological input: a report's text a thousand times over, far beyond the time limit
-    (folder / "nested" / "deeper" / "oversized.txt").write_bytes((SEEDS / SEED_NAMES[4]).read_bytes() * 1000)
+    # a real pathological input: a report's text 3000 times over (19 MB), far beyond the time limit
+    (folder / "nested" / "deeper" / "oversized.txt").write_bytes((SEEDS / SEED_NAMES[4]).read_bytes() * 3000)
     (folder / "nested" / "deeper" / SEED_NAMES[0]).write_bytes((SEEDS / SEED_NAMES[0]).read_bytes())
     (folder / ".hidden.txt").write_bytes((SEEDS / SEED_NAMES[1]).read_bytes())
 
-    output = import_(folder, "--db", corpus_path, "--time-limit", "0.5", "--jobs", "2")
+    output = import_(folder, "--db", corpus_path, "--time-limit", "2", "--jobs", "2")
     assert "parsed fully:  1" in output and "not parsed:    5" in output, output
     lines = {line.strip().split(": ", 1)[0]: line.strip() for line in output.splitlines() if line.startswith("  /")}
     expected = {
@@ -123,7 +123,7 @@ def test_bad_input_gets_a_reason_and_a_row_and_never_stops_the_import(tmp_path, 
         "empty.txt": "not_a_report: empty page: no text",
         "nested/unknown-encoding.txt": "error: binary data, not text",
         "nested/notice.txt": "not_a_report: a notice about annual reports, not a report",
-        "nested/deeper/oversized.txt": "error: parsing took longer than the time limit of 0.5 s; stopped",
+        "nested/deeper/oversized.txt": "error: parsing took longer than the time limit of 2 s; stopped",
     }
     for relative, reason in expected.items():
         path = str(folder / relative)
@@ -137,7 +137,7 @@ def test_bad_input_gets_a_reason_and_a_row_and_never_stops_the_import(tmp_path, 
 
     # the failures are recorded too: a second run parses nothing and changes nothing
     before = dump(corpus_path)
-    output = import_(folder, "--db", corpus_path, "--time-limit", "0.5")
+    output = import_(folder, "--db", corpus_path, "--time-limit", "2")
     assert "unchanged: 6" in output
     assert dump(corpus_path) == before
 
