@@ -479,7 +479,7 @@ class HanwebRenderer(SiteRenderer):
             '<script type="text/xml">\n<datastore>\n'
             f'<nextgroup><![CDATA[<a href="{html.escape(nextgroup)}"></a>]]></nextgroup>\n'
             f"<recordset>\n{records}\n</recordset>\n</datastore>\n</script>\n"
-            '<script language="javascript" src="/module/web/jpage/jpage.js"></script>\n'
+            f'<script language="javascript" src="{self.link("/module/web/jpage/jpage.js")}"></script>\n'
             "<script>\nvar jpage_params = "
             + json.dumps(
                 {**self.form, "proxyUrl": self.link(self.proxy_path), "perpage": per, "totalRecord": len(live)},
