@@ -39,14 +39,21 @@ def run_crawl(
     polite: bool = True,
     log_level: str = "INFO",
     extra_settings: dict | None = None,
+    redis_url: str | None = None,
 ) -> str:
     """Crawl every target (spider keyword arguments: ``portal=`` or ``start_url=`` …) in this process;
-    returns the crawl id."""
+    returns the crawl id.  With ``redis_url`` the crawl is shared with every other process started
+    with the same Redis (:mod:`spiders.distributed`)."""
     from scrapy.crawler import CrawlerProcess
 
     from spiders.portal import PortalSpider
 
     crawl_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    if redis_url:
+        from spiders.distributed import join_crawl, redis_settings
+
+        crawl_id = join_crawl(redis_url, crawl_id)
+        extra_settings = {**redis_settings(redis_url), **(extra_settings or {})}
     settings = crawl_settings(data_dir, polite=polite, extra={"LOG_LEVEL": "WARNING", **(extra_settings or {})})
     process = CrawlerProcess(settings, install_root_handler=True)
     logging.getLogger("xxgknb.crawl").setLevel(log_level)
@@ -107,7 +114,11 @@ def echo_summary(rows: list[dict]) -> None:
 @click.option("--no-build", is_flag=True, help="Only crawl; do not build the corpus afterwards.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parser processes for the build.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
-def crawl_command(urls, portal_ids, crawl_all, adhoc_ids, cms, data_dir, no_politeness, no_build, jobs, quiet):
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Share the crawl with every process started with this Redis (redis://host:6379/0): one "
+                   "request queue and duplicate filter per portal, so N machines fetch each URL once.")
+def crawl_command(urls, portal_ids, crawl_all, adhoc_ids, cms, data_dir, no_politeness, no_build, jobs, quiet,
+                  redis_url):
     """Crawl portals: find the 年报 column, walk its lists, archive every response as WARC.
 
     A second run re-fetches list pages (conditionally) and only what changed; a run killed at
@@ -150,7 +161,8 @@ def crawl_command(urls, portal_ids, crawl_all, adhoc_ids, cms, data_dir, no_poli
         f"Crawling {len(targets)} portal(s) into {data_dir}/warc" + (" (politeness OFF)" if no_politeness else ""),
         err=True,
     )
-    crawl_id = run_crawl(targets, data_dir, polite=not no_politeness, log_level="WARNING" if quiet else "INFO")
+    crawl_id = run_crawl(targets, data_dir, polite=not no_politeness, log_level="WARNING" if quiet else "INFO",
+                         redis_url=redis_url)
     echo_summary(crawl_summary(data_dir, crawl_id))
     if not no_build:
         from xxgknb.commands.build import run_build
