@@ -121,7 +121,8 @@ def current_parser_version() -> str:
     convert = Path(__file__).with_name("convert.py")
     # parsers/cms reads portal list pages for the crawler; it never touches a document's rows.
     files = sorted(
-        p for p in root.rglob("*")
+        p
+        for p in root.rglob("*")
         if p.is_file() and p.suffix in (".py", ".csv", ".json") and "cms" not in p.relative_to(root).parts
     )
     if convert.exists():
@@ -159,8 +160,9 @@ def unchanged_outcome(
         [url],
     ).fetchone()
     if row is not None and row[1] == sha256 and row[2] == parser_version and not row[6]:
-        return WriteOutcome(url, Action.UNCHANGED, row[3], row[4] or "", report_id=row[0], version=row[5],
-                            duplicate_of=row[7])
+        return WriteOutcome(
+            url, Action.UNCHANGED, row[3], row[4] or "", report_id=row[0], version=row[5], duplicate_of=row[7]
+        )
     return None
 
 
@@ -186,8 +188,9 @@ def write_report(
         unchanged = unchanged_outcome(db, url, sha256, parser_version)
         if unchanged is not None:
             return unchanged
-        context = _Context(url, sha256, fetched_at, format or report.format or None, portal_id, final_url,
-                           parser_version)
+        context = _Context(
+            url, sha256, fetched_at, format or report.format or None, portal_id, final_url, parser_version
+        )
         if not report.is_report:
             return _store_rejection(db, context, report.status, report.status_detail or report.status, report.title)
         try:
@@ -243,8 +246,19 @@ def _store_rejection(
     db.execute(
         "INSERT OR REPLACE INTO rejected_documents (url, sha256, format, title, status, reason, seen_at, final_url,"
         " portal_id, parser_version, report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [context.url, context.sha256, context.format, title, status, reason, context.fetched_at, context.final_url,
-         context.portal_id, context.parser_version, kept[0] if kept else None],
+        [
+            context.url,
+            context.sha256,
+            context.format,
+            title,
+            status,
+            reason,
+            context.fetched_at,
+            context.final_url,
+            context.portal_id,
+            context.parser_version,
+            kept[0] if kept else None,
+        ],
     )
     if previous is None:
         action = Action.NEW
@@ -253,8 +267,15 @@ def _store_rejection(
     else:
         action = Action.UPDATED
     detail = reason if kept is None else f"{reason} (kept version {kept[1]} of report {kept[0]})"
-    return WriteOutcome(context.url, action, status, detail, report_id=kept[0] if kept else None,
-                        version=kept[1] if kept else None, stored_as="rejected")
+    return WriteOutcome(
+        context.url,
+        action,
+        status,
+        detail,
+        report_id=kept[0] if kept else None,
+        version=kept[1] if kept else None,
+        stored_as="rejected",
+    )
 
 
 def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) -> WriteOutcome:
@@ -293,27 +314,78 @@ def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) 
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
             " level = coalesce(agencies.level, excluded.level),"
             " body_kind = coalesce(agencies.body_kind, excluded.body_kind)",
-            [agency, report.agency, region_code, region.province, region.city, region.county, report.level,
-             report.body_kind],
+            [
+                agency,
+                report.agency,
+                region_code,
+                region.province,
+                region.city,
+                region.county,
+                report.level,
+                report.body_kind,
+            ],
         )
 
     columns = _REPORT_COLUMNS
     db.execute(
         f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
         f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns[1:])}",
-        [rid, context.url, context.final_url, report.title, report.year, report.agency, agency, region.province,
-         region.city, region.county, region_code, report.level, report.body_kind, report.template,
-         report.published, report.status, report.status_detail or None, context.format, context.sha256, version,
-         context.fetched_at, context.portal_id, 0, None, duplicate_of, len(report.violations),
-         context.parser_version],
+        [
+            rid,
+            context.url,
+            context.final_url,
+            report.title,
+            report.year,
+            report.agency,
+            agency,
+            region.province,
+            region.city,
+            region.county,
+            region_code,
+            report.level,
+            report.body_kind,
+            report.template,
+            report.published,
+            report.status,
+            report.status_detail or None,
+            context.format,
+            context.sha256,
+            version,
+            context.fetched_at,
+            context.portal_id,
+            0,
+            None,
+            duplicate_of,
+            len(report.violations),
+            context.parser_version,
+        ],
     )
     db.execute("INSERT INTO report_texts (report_id, text) VALUES (?, ?)", [rid, report.text or ""])
-    _insert(db, "sections", ["report_id", "number", "heading", "text"],
-            [(rid, s.number, s.heading, s.text) for s in report.sections])
-    _insert(db, "active_disclosure",
-            ["report_id", "item", "category", "metric", "value", "raw", "category_label", "metric_label", "source"],
-            [(rid, c.item, c.category, c.metric, c.value.value, c.value.raw, c.category_label or None,
-              c.metric_label or None, c.value.source or None) for c in report.active_disclosure])
+    _insert(
+        db,
+        "sections",
+        ["report_id", "number", "heading", "text"],
+        [(rid, s.number, s.heading, s.text) for s in report.sections],
+    )
+    _insert(
+        db,
+        "active_disclosure",
+        ["report_id", "item", "category", "metric", "value", "raw", "category_label", "metric_label", "source"],
+        [
+            (
+                rid,
+                c.item,
+                c.category,
+                c.metric,
+                c.value.value,
+                c.value.raw,
+                c.category_label or None,
+                c.metric_label or None,
+                c.value.source or None,
+            )
+            for c in report.active_disclosure
+        ],
+    )
 
     raw_cells = []
     applications = []
@@ -326,19 +398,38 @@ def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) 
             for column, value in row.cells.items()
         )
     _insert(db, "applications", ["report_id", "row_index", "row_key", "row_label", *APPLICANT_COLUMNS], applications)
-    _insert(db, "review_litigation", ["report_id", "proceeding", *OUTCOME_COLUMNS],
-            [(rid, row.proceeding, *(_number(row.cells.get(c)) for c in OUTCOME_COLUMNS))
-             for row in report.review_litigation])
+    _insert(
+        db,
+        "review_litigation",
+        ["report_id", "proceeding", *OUTCOME_COLUMNS],
+        [
+            (rid, row.proceeding, *(_number(row.cells.get(c)) for c in OUTCOME_COLUMNS))
+            for row in report.review_litigation
+        ],
+    )
     for row in report.review_litigation:
         raw_cells.extend(
-            (rid, "review_litigation", row.proceeding, column, value.value, value.raw, value.source or None,
-             int(value.ocr))
+            (
+                rid,
+                "review_litigation",
+                row.proceeding,
+                column,
+                value.value,
+                value.raw,
+                value.source or None,
+                int(value.ocr),
+            )
             for column, value in row.cells.items()
         )
-    _insert(db, "raw_cells",
-            ["report_id", "section", "row_key", "column_key", "value", "raw", "source", "ocr"], raw_cells)
-    _insert(db, "validation_issues", ["report_id", "rule", "location", "expected", "actual", "message"],
-            [(rid, v.rule, v.location, v.expected, v.actual, v.message or None) for v in report.violations])
+    _insert(
+        db, "raw_cells", ["report_id", "section", "row_key", "column_key", "value", "raw", "source", "ocr"], raw_cells
+    )
+    _insert(
+        db,
+        "validation_issues",
+        ["report_id", "rule", "location", "expected", "actual", "message"],
+        [(rid, v.rule, v.location, v.expected, v.actual, v.message or None) for v in report.violations],
+    )
     _insert(db, "parse_notes", ["report_id", "n", "note"], [(rid, n, note) for n, note in enumerate(report.notes)])
 
     db.execute(
@@ -347,14 +438,45 @@ def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) 
         [rid, version, context.sha256, context.fetched_at, report.title, report.year, report.status],
     )
     db.execute("DELETE FROM rejected_documents WHERE url = ?", [context.url])
-    return WriteOutcome(context.url, action, report.status, report.status_detail, report_id=rid, version=version,
-                        duplicate_of=duplicate_of)
+    return WriteOutcome(
+        context.url,
+        action,
+        report.status,
+        report.status_detail,
+        report_id=rid,
+        version=version,
+        duplicate_of=duplicate_of,
+    )
 
 
 _REPORT_COLUMNS = (
-    "id", "url", "final_url", "title", "year", "agency", "agency_id", "province", "city", "county", "region_code",
-    "level", "body_kind", "template", "published", "status", "status_detail", "format", "sha256", "version",
-    "fetched_at", "portal_id", "gone", "gone_since", "duplicate_of", "issue_count", "parser_version",
+    "id",
+    "url",
+    "final_url",
+    "title",
+    "year",
+    "agency",
+    "agency_id",
+    "province",
+    "city",
+    "county",
+    "region_code",
+    "level",
+    "body_kind",
+    "template",
+    "published",
+    "status",
+    "status_detail",
+    "format",
+    "sha256",
+    "version",
+    "fetched_at",
+    "portal_id",
+    "gone",
+    "gone_since",
+    "duplicate_of",
+    "issue_count",
+    "parser_version",
 )
 
 
@@ -370,9 +492,7 @@ def _insert(db: sqlite_utils.Database, table: str, columns: list[str], rows: lis
 
 def _supersede(db: sqlite_utils.Database, rid: str, version: int, *, superseded_at: str | None) -> None:
     rows_json = json.dumps(report_rows(db, rid), ensure_ascii=False, sort_keys=True)
-    current = db.execute(
-        "SELECT sha256, fetched_at, title, year, status FROM reports WHERE id = ?", [rid]
-    ).fetchone()
+    current = db.execute("SELECT sha256, fetched_at, title, year, status FROM reports WHERE id = ?", [rid]).fetchone()
     db.execute(
         "INSERT INTO report_versions (report_id, version, sha256, fetched_at, superseded_at, title, year, status,"
         " rows_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(report_id, version) DO UPDATE SET"

@@ -190,12 +190,18 @@ def _write_batch(
 
 def _store(db: sqlite_utils.Database, item: _Queued, report: Report, parser_version: str) -> FileOutcome:
     written = corpus.write_report(
-        db, report, url=item.url, sha256=item.sha256, fetched_at=item.fetched_at, format=report.format or None,
+        db,
+        report,
+        url=item.url,
+        sha256=item.sha256,
+        fetched_at=item.fetched_at,
+        format=report.format or None,
         parser_version=parser_version,
     )
     return _file_outcome(item, written)
 
 
 def _file_outcome(item: _Queued, written: corpus.WriteOutcome) -> FileOutcome:
-    return FileOutcome(str(item.path), item.url, written.action, written.status, written.detail, written.stored_as,
-                       written.report_id)
+    return FileOutcome(
+        str(item.path), item.url, written.action, written.status, written.detail, written.stored_as, written.report_id
+    )

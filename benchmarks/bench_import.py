@@ -69,12 +69,16 @@ def main() -> None:
         cpu = _cpu_seconds() - cpu_before
         reports = sum(1 for o in summary.outcomes if o.stored_as == "report")
         parsed = summary.count_parsed()
-        print(f"first import:  {reports} reports ({parsed['fully']} fully, {parsed['partly']} partly, "
-              f"{parsed['not at all']} not parsed) in {first:.2f} s = {reports / first:.1f} reports/s")
+        print(
+            f"first import:  {reports} reports ({parsed['fully']} fully, {parsed['partly']} partly, "
+            f"{parsed['not at all']} not parsed) in {first:.2f} s = {reports / first:.1f} reports/s"
+        )
         # CPU time of the importer and its workers: what the figure above would be on an idle
         # machine with one core, whatever else is running now.
-        print(f"               {1000 * cpu / reports:.1f} ms CPU per report (importer + workers) "
-              f"= {reports / cpu:.1f} reports/s per core")
+        print(
+            f"               {1000 * cpu / reports:.1f} ms CPU per report (importer + workers) "
+            f"= {reports / cpu:.1f} reports/s per core"
+        )
 
         started = time.perf_counter()
         again = importer.import_files(db, files, workers=args.jobs)

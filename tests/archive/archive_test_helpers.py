@@ -61,28 +61,55 @@ def sample_report(*, granted: float | None = 5.0) -> Report:
         published="2023-01-20",
         sections=[Section(n, f"{'一二三四五六'[n - 1]}、标题", f"第{n}节正文") for n in range(1, 7)],
         active_disclosure=[
-            DisclosureCell("20.1", "regulations", "issued", Value(0.0, "0", "table 1 row 3 col 2"), "规章",
-                           "本年制发件数"),
-            DisclosureCell("20.8", "admin_fees", "amount", Value(25.1, "25.1万元", "table 1 row 12 col 2"),
-                           "行政事业性收费", "本年收费金额（万元）"),
-            DisclosureCell("20.6", "coercion", "decisions", Value(None, "—", "table 1 row 9 col 2"), "行政强制",
-                           "本年处理决定数量"),
+            DisclosureCell(
+                "20.1", "regulations", "issued", Value(0.0, "0", "table 1 row 3 col 2"), "规章", "本年制发件数"
+            ),
+            DisclosureCell(
+                "20.8",
+                "admin_fees",
+                "amount",
+                Value(25.1, "25.1万元", "table 1 row 12 col 2"),
+                "行政事业性收费",
+                "本年收费金额（万元）",
+            ),
+            DisclosureCell(
+                "20.6",
+                "coercion",
+                "decisions",
+                Value(None, "—", "table 1 row 9 col 2"),
+                "行政强制",
+                "本年处理决定数量",
+            ),
         ],
         applications=[
-            ApplicationRow("new_received", "一、本年新收政府信息公开申请数量",
-                           {"natural_person": Value(7.0, "7", "table 2 row 3 col 3"),
-                            "commercial_enterprise": Value(None, "", "table 2 row 3 col 4"),
-                            "total": Value(7.0, "7", "table 2 row 3 col 9")}),
-            ApplicationRow("granted", "三、本年度办理结果 （一）予以公开",
-                           {"natural_person": Value(granted, "" if granted is None else f"{granted:g}",
-                                                    "table 2 row 5 col 3"),
-                            "total": Value(5.0, "5", "table 2 row 5 col 9")}),
+            ApplicationRow(
+                "new_received",
+                "一、本年新收政府信息公开申请数量",
+                {
+                    "natural_person": Value(7.0, "7", "table 2 row 3 col 3"),
+                    "commercial_enterprise": Value(None, "", "table 2 row 3 col 4"),
+                    "total": Value(7.0, "7", "table 2 row 3 col 9"),
+                },
+            ),
+            ApplicationRow(
+                "granted",
+                "三、本年度办理结果 （一）予以公开",
+                {
+                    "natural_person": Value(granted, "" if granted is None else f"{granted:g}", "table 2 row 5 col 3"),
+                    "total": Value(5.0, "5", "table 2 row 5 col 9"),
+                },
+            ),
             ApplicationRow("unrecognized", "（八）奇怪的行", {"total": Value(-2.0, "-2", "table 2 row 30 col 9")}),
         ],
         review_litigation=[
-            ReviewRow("administrative_review", {"upheld": Value(1.0, "1", "table 3 row 3 col 1"),
-                                                "corrected": Value(None, "/", "table 3 row 3 col 2"),
-                                                "total": Value(1.0, "1", "table 3 row 3 col 5")}),
+            ReviewRow(
+                "administrative_review",
+                {
+                    "upheld": Value(1.0, "1", "table 3 row 3 col 1"),
+                    "corrected": Value(None, "/", "table 3 row 3 col 2"),
+                    "total": Value(1.0, "1", "table 3 row 3 col 5"),
+                },
+            ),
         ],
         violations=[
             RuleViolation(2, "applications.natural_person", "7", "5", "new + carried over != processed + forward"),

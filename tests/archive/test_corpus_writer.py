@@ -15,8 +15,9 @@ URL = "https://www.example.gov.cn/zwgk/2023/01/t20230120_1.html"
 
 
 def write(db, report, *, url=URL, sha="a" * 64, fetched_at="2023-01-21T00:00:00+00:00", parser_version="p1"):
-    return corpus.write_report(db, report, url=url, sha256=sha, fetched_at=fetched_at, format="html",
-                               parser_version=parser_version)
+    return corpus.write_report(
+        db, report, url=url, sha256=sha, fetched_at=fetched_at, format="html", parser_version=parser_version
+    )
 
 
 def test_report_id_is_first_16_hex_of_sha256_of_url():
@@ -32,41 +33,62 @@ def test_a_new_report_fills_every_canonical_table(corpus_path):
     report = db["reports"].get(rid)
     assert report["url"] == URL and report["year"] == 2022 and report["template"] == "2021"
     assert (report["province"], report["city"], report["county"], report["region_code"]) == (
-        "河南省", "平顶山市", "湛河区", "410411")
+        "河南省",
+        "平顶山市",
+        "湛河区",
+        "410411",
+    )
     assert report["issue_count"] == 2 and report["version"] == 1 and report["gone"] == 0
     assert report["agency_id"] == corpus.agency_id("某区住房和城乡建设局", "410411")
     assert db["agencies"].get(report["agency_id"])["name"] == "某区住房和城乡建设局"
     assert db["regions"].get("410411")["level"] == "county"
 
     assert rows(corpus_path, "SELECT number, text FROM sections WHERE report_id = ? ORDER BY number", (rid,)) == [
-        (n, f"第{n}节正文") for n in range(1, 7)]
+        (n, f"第{n}节正文") for n in range(1, 7)
+    ]
     assert rows(corpus_path, "SELECT text FROM report_texts WHERE report_id = ?", (rid,)) == [("全文 ……",)]
-    assert rows(corpus_path, "SELECT category, metric, value, raw, source FROM active_disclosure"
-                " WHERE report_id = ? ORDER BY item, category", (rid,)) == [
+    assert rows(
+        corpus_path,
+        "SELECT category, metric, value, raw, source FROM active_disclosure"
+        " WHERE report_id = ? ORDER BY item, category",
+        (rid,),
+    ) == [
         ("regulations", "issued", 0.0, "0", "table 1 row 3 col 2"),
         ("coercion", "decisions", None, "—", "table 1 row 9 col 2"),
         ("admin_fees", "amount", 25.1, "25.1万元", "table 1 row 12 col 2"),
     ]
     # blank is NULL, not zero; a column not printed at all is NULL too
-    assert rows(corpus_path, "SELECT row_index, row_key, natural_person, commercial_enterprise, research_institution,"
-                " total FROM applications WHERE report_id = ? ORDER BY row_index", (rid,)) == [
+    assert rows(
+        corpus_path,
+        "SELECT row_index, row_key, natural_person, commercial_enterprise, research_institution,"
+        " total FROM applications WHERE report_id = ? ORDER BY row_index",
+        (rid,),
+    ) == [
         (0, "new_received", 7.0, None, None, 7.0),
         (1, "granted", 5.0, None, None, 5.0),
         (2, "unrecognized", None, None, None, -2.0),
     ]
     assert rows(corpus_path, "SELECT proceeding, upheld, corrected, other, total FROM review_litigation") == [
-        ("administrative_review", 1.0, None, None, 1.0)]
-    raw = rows(corpus_path, "SELECT section, row_key, column_key, value, raw, source FROM raw_cells"
-               " WHERE report_id = ? ORDER BY section, row_key, column_key", (rid,))
+        ("administrative_review", 1.0, None, None, 1.0)
+    ]
+    raw = rows(
+        corpus_path,
+        "SELECT section, row_key, column_key, value, raw, source FROM raw_cells"
+        " WHERE report_id = ? ORDER BY section, row_key, column_key",
+        (rid,),
+    )
     assert ("applications", "0", "commercial_enterprise", None, "", "table 2 row 3 col 4") in raw
     assert ("applications", "2", "total", -2.0, "-2", "table 2 row 30 col 9") in raw
     assert ("review_litigation", "administrative_review", "corrected", None, "/", "table 3 row 3 col 2") in raw
     assert len(raw) == 3 + 2 + 1 + 3
     assert rows(corpus_path, "SELECT rule, location FROM validation_issues ORDER BY rule") == [
-        (2, "applications.natural_person"), (3, "applications.total_processed.total")]
+        (2, "applications.natural_person"),
+        (3, "applications.total_processed.total"),
+    ]
     assert rows(corpus_path, "SELECT n, note FROM parse_notes") == [(0, "a value dropped from an over-long row")]
     assert rows(corpus_path, "SELECT version, sha256, superseded_at, rows_json FROM report_versions") == [
-        (1, "a" * 64, None, None)]
+        (1, "a" * 64, None, None)
+    ]
 
 
 def test_same_url_and_bytes_change_nothing(corpus_path):
@@ -89,8 +111,11 @@ def test_new_bytes_make_a_new_version_and_keep_the_old_rows(corpus_path):
     assert rows(corpus_path, "SELECT version, sha256 FROM reports") == [(2, "b" * 64)]
     assert rows(corpus_path, "SELECT natural_person FROM applications WHERE row_key = 'granted'") == [(None,)]
     assert rows(corpus_path, "SELECT count(*) FROM applications") == [(3,)]
-    versions = rows(corpus_path, "SELECT version, sha256, superseded_at, rows_json FROM report_versions"
-                    " WHERE report_id = ? ORDER BY version", (rid,))
+    versions = rows(
+        corpus_path,
+        "SELECT version, sha256, superseded_at, rows_json FROM report_versions WHERE report_id = ? ORDER BY version",
+        (rid,),
+    )
     assert [v[:3] for v in versions] == [(1, "a" * 64, "2023-06-01T00:00:00+00:00"), (2, "b" * 64, None)]
     kept = json.loads(versions[0][3])
     assert kept == json.loads(json.dumps(old_rows))
@@ -109,13 +134,17 @@ def test_a_newer_parser_rebuilds_the_rows_without_a_new_version(corpus_path):
 
 def test_a_document_that_is_not_a_report_is_rejected_with_its_reason(corpus_path):
     db = corpus.open_corpus(corpus_path)
-    notice = Report(status=Status.NOT_A_REPORT, status_detail="a notice about the report format\n(关于报送…的通知)",
-                    title="关于报送2022年度政府信息公开工作年度报告的通知")
+    notice = Report(
+        status=Status.NOT_A_REPORT,
+        status_detail="a notice about the report format\n(关于报送…的通知)",
+        title="关于报送2022年度政府信息公开工作年度报告的通知",
+    )
     outcome = write(db, notice)
     assert (outcome.action, outcome.stored_as, outcome.report_id) == ("new", "rejected", None)
     assert rows(corpus_path, "SELECT count(*) FROM reports") == [(0,)]
     assert rows(corpus_path, "SELECT url, status, reason, title FROM rejected_documents") == [
-        (URL, "not_a_report", "a notice about the report format (关于报送…的通知)", notice.title)]
+        (URL, "not_a_report", "a notice about the report format (关于报送…的通知)", notice.title)
+    ]
     before = dump(corpus_path)
     assert write(db, notice).action == "unchanged"
     assert dump(corpus_path) == before
@@ -124,8 +153,9 @@ def test_a_document_that_is_not_a_report_is_rejected_with_its_reason(corpus_path
 def test_a_report_url_that_turns_into_junk_keeps_its_report(corpus_path):
     db = corpus.open_corpus(corpus_path)
     write(db, sample_report())
-    outcome = write(db, Report(status=Status.ERROR, status_detail="not a document format we read (binary)"),
-                    sha="c" * 64)
+    outcome = write(
+        db, Report(status=Status.ERROR, status_detail="not a document format we read (binary)"), sha="c" * 64
+    )
     rid = corpus.report_id(URL)
     assert (outcome.stored_as, outcome.report_id, outcome.version) == ("rejected", rid, 1)
     assert "kept version 1" in outcome.detail
@@ -150,7 +180,10 @@ def test_same_bytes_under_another_url_point_to_the_first(corpus_path):
     write(db, sample_report(), sha="e" * 64)
     copies = sorted([corpus.report_id(other), corpus.report_id(third)])
     assert dict(rows(corpus_path, "SELECT id, duplicate_of FROM reports")) == {
-        corpus.report_id(URL): None, copies[0]: None, copies[1]: copies[0]}
+        corpus.report_id(URL): None,
+        copies[0]: None,
+        copies[1]: copies[0],
+    }
 
 
 def test_rows_that_cannot_be_stored_leave_no_trace_but_a_rejection(corpus_path):
@@ -158,7 +191,8 @@ def test_rows_that_cannot_be_stored_leave_no_trace_but_a_rejection(corpus_path):
     report = sample_report()
     # the same cell twice violates the primary key of active_disclosure half-way through the write
     report.active_disclosure.append(
-        DisclosureCell("20.1", "regulations", "issued", Value(3.0, "3", "table 1 row 4 col 2")))
+        DisclosureCell("20.1", "regulations", "issued", Value(3.0, "3", "table 1 row 4 col 2"))
+    )
     outcome = write(db, report)
     assert (outcome.stored_as, outcome.status) == ("rejected", "error")
     assert "could not be stored" in outcome.detail and "IntegrityError" in outcome.detail

@@ -45,9 +45,12 @@ def test_seeds_become_reports_and_reimporting_changes_nothing(tmp_path, corpus_p
 
     assert rows(corpus_path, "SELECT count(*), count(DISTINCT url) FROM reports") == [(5, 5)]
     assert rows(corpus_path, "SELECT url FROM reports WHERE id = ?", (seed_id(folder, SEED_NAMES[1]),)) == [
-        ((folder / SEED_NAMES[1]).as_uri(),)]
-    applicant_columns = ("natural_person, commercial_enterprise, research_institution, social_welfare_org,"
-                         " legal_service_org, other_org, total")
+        ((folder / SEED_NAMES[1]).as_uri(),)
+    ]
+    applicant_columns = (
+        "natural_person, commercial_enterprise, research_institution, social_welfare_org,"
+        " legal_service_org, other_org, total"
+    )
     for name, row_key, printed in [
         (SEED_NAMES[1], "new_received", (1, 0, 0, 0, 0, 0, 1)),
         (SEED_NAMES[1], "carried_over", (1, 0, 0, 0, 0, 0, 1)),
@@ -56,14 +59,22 @@ def test_seeds_become_reports_and_reimporting_changes_nothing(tmp_path, corpus_p
         (SEED_NAMES[4], "total_processed", (0, 0, 0, 0, 0, 0, 0)),
         (SEED_NAMES[0], "carried_forward", (0, 0, 0, 0, 0, 0, 0)),
     ]:
-        assert rows(corpus_path, f"SELECT {applicant_columns} FROM applications WHERE report_id = ? AND row_key = ?",
-                    (seed_id(folder, name), row_key)) == [printed], (name, row_key)
+        assert rows(
+            corpus_path,
+            f"SELECT {applicant_columns} FROM applications WHERE report_id = ? AND row_key = ?",
+            (seed_id(folder, name), row_key),
+        ) == [printed], (name, row_key)
     # every number of sections 三 and 四 is kept as printed, with where it was read
     assert rows(corpus_path, "SELECT count(*) FROM raw_cells WHERE raw IS NULL OR source IS NULL") == [(0,)]
     assert rows(corpus_path, "SELECT count(*) FROM raw_cells WHERE section = 'review_litigation'") == [(5 * 15,)]
 
-    issues = dict(rows(corpus_path, "SELECT report_id, group_concat(DISTINCT rule) FROM"
-                       " (SELECT report_id, rule FROM validation_issues ORDER BY rule) GROUP BY report_id"))
+    issues = dict(
+        rows(
+            corpus_path,
+            "SELECT report_id, group_concat(DISTINCT rule) FROM"
+            " (SELECT report_id, rule FROM validation_issues ORDER BY rule) GROUP BY report_id",
+        )
+    )
     assert issues == {seed_id(folder, SEED_NAMES[4]): "2,3,5"}
     assert rows(corpus_path, "SELECT issue_count > 0, count(*) FROM reports GROUP BY 1 ORDER BY 1") == [(0, 4), (1, 1)]
     assert rows(corpus_path, "SELECT count(*) FROM sections") == [(30,)]
@@ -88,17 +99,30 @@ def test_a_changed_file_becomes_version_2_and_its_old_rows_are_kept(tmp_path, co
     assert "new: 0, updated: 1, reparsed: 0, unchanged: 4" in output
     rid = seed_id(folder, SEED_NAMES[3])
     assert rows(corpus_path, "SELECT version FROM reports WHERE id = ?", (rid,)) == [(2,)]
-    assert rows(corpus_path, "SELECT natural_person FROM applications WHERE report_id = ? AND row_key = ?",
-                (rid, "new_received")) == [(3.0,)]
+    assert rows(
+        corpus_path,
+        "SELECT natural_person FROM applications WHERE report_id = ? AND row_key = ?",
+        (rid, "new_received"),
+    ) == [(3.0,)]
     # the new numbers break rules 1 and 2; the report is kept and the issues recorded
     broken = rows(corpus_path, "SELECT DISTINCT rule FROM validation_issues WHERE report_id = ?", (rid,))
     assert sorted(broken) == [(1,), (2,)]
-    versions = rows(corpus_path, "SELECT version, superseded_at IS NOT NULL, rows_json FROM report_versions"
-                    " WHERE report_id = ? ORDER BY version", (rid,))
+    versions = rows(
+        corpus_path,
+        "SELECT version, superseded_at IS NOT NULL, rows_json FROM report_versions"
+        " WHERE report_id = ? ORDER BY version",
+        (rid,),
+    )
     assert [v[:2] for v in versions] == [(1, 1), (2, 0)]
-    old = sqlite3.connect(":memory:").execute(
-        "SELECT json_extract(value, '$.natural_person') FROM json_each(?, '$.applications')"
-        " WHERE json_extract(value, '$.row_key') = 'new_received'", (versions[0][2],)).fetchall()
+    old = (
+        sqlite3.connect(":memory:")
+        .execute(
+            "SELECT json_extract(value, '$.natural_person') FROM json_each(?, '$.applications')"
+            " WHERE json_extract(value, '$.row_key') = 'new_received'",
+            (versions[0][2],),
+        )
+        .fetchall()
+    )
     assert old == [(0.0,)]
     assert rows(corpus_path, "SELECT count(*) FROM report_versions") == [(6,)]
 
@@ -133,7 +157,8 @@ def test_bad_input_gets_a_reason_and_a_row_and_never_stops_the_import(tmp_path, 
     assert rejected == {(folder / relative).as_uri(): reason.split(":")[0] for relative, reason in expected.items()}
     assert rows(corpus_path, "SELECT count(*) FROM rejected_documents WHERE reason = '' OR reason IS NULL") == [(0,)]
     assert rows(corpus_path, "SELECT url, status FROM reports") == [
-        ((folder / "nested" / "deeper" / SEED_NAMES[0]).as_uri(), "full")]
+        ((folder / "nested" / "deeper" / SEED_NAMES[0]).as_uri(), "full")
+    ]
 
     # the failures are recorded too: a second run parses nothing and changes nothing
     before = dump(corpus_path)
@@ -153,4 +178,5 @@ def test_same_bytes_under_two_names_are_marked_duplicate(tmp_path, corpus_path):
     shutil.copyfile(folder / SEED_NAMES[0], folder / "zz-copy.txt")
     import_(folder, "--db", corpus_path)
     assert rows(corpus_path, "SELECT url, duplicate_of FROM reports WHERE duplicate_of IS NOT NULL") == [
-        ((folder / "zz-copy.txt").as_uri(), seed_id(folder, SEED_NAMES[0]))]
+        ((folder / "zz-copy.txt").as_uri(), seed_id(folder, SEED_NAMES[0]))
+    ]

@@ -31,8 +31,9 @@ def make_folder(folder: Path) -> int:
 
 
 def run_import(folder: Path, db: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([XXGKNB, "import", folder, "--db", db, "--jobs", "2"], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [XXGKNB, "import", folder, "--db", db, "--jobs", "2"], capture_output=True, text=True, timeout=300
+    )
 
 
 def report_count(db: Path) -> int:
@@ -56,8 +57,13 @@ def test_an_interrupted_import_is_consistent_and_a_rerun_completes_it(tmp_path, 
     assert report_count(clean) == total
 
     interrupted = tmp_path / "interrupted.db"
-    process = subprocess.Popen([XXGKNB, "import", folder, "--db", interrupted, "--jobs", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [XXGKNB, "import", folder, "--db", interrupted, "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while report_count(interrupted) == 0 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -83,7 +89,8 @@ def test_an_interrupted_import_is_consistent_and_a_rerun_completes_it(tmp_path, 
 
     versions = rows(clean, "SELECT DISTINCT parser_version FROM reports")
     assert rows(interrupted, "SELECT DISTINCT parser_version FROM reports") == versions, (
-        "the parser sources changed between the two imports (someone editing parsers/ meanwhile?)")
+        "the parser sources changed between the two imports (someone editing parsers/ meanwhile?)"
+    )
     stored = report_count(interrupted)
     assert 0 < stored < total, "the import was not stopped half-way; make COPIES larger"
     # every stored report is complete: its rows are exactly those of an uninterrupted import
@@ -94,11 +101,13 @@ def test_an_interrupted_import_is_consistent_and_a_rerun_completes_it(tmp_path, 
         expected = set(rows(clean, f"SELECT * FROM {table} WHERE {key} IN ({marks})", tuple(ids)))
         assert table_rows(interrupted, table) == expected, table
     assert table_rows(interrupted, "report_versions") == set(
-        rows(clean, f"SELECT * FROM report_versions WHERE report_id IN ({marks})", tuple(ids)))
+        rows(clean, f"SELECT * FROM report_versions WHERE report_id IN ({marks})", tuple(ids))
+    )
 
     rerun = run_import(folder, interrupted)
     assert rerun.returncode == 0, rerun.stderr
     assert f"unchanged: {stored}" in rerun.stdout
+
     # two databases: identical but for when each applied its migrations
     def content(db: Path) -> list[str]:
         return [line for line in dump(db) if not line.startswith("_sqlite_migrations: ")]

@@ -12,16 +12,38 @@ from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, defaul
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--db", "db_path", default="corpus.db", show_default=True, type=click.Path(dir_okay=False),
-              help="SQLite corpus to write (created if missing).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes parsing in parallel [default: number of cores].")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIME_LIMIT,
-              show_default=True, help="Seconds one document may take before its parser is stopped.")
-@click.option("--memory-limit", type=click.IntRange(min=64), default=DEFAULT_MEMORY_LIMIT_MB, show_default=True,
-              help="Address space of one parser process, in MB.")
-def import_command(paths: tuple[str, ...], db_path: str, jobs: int | None, time_limit: float,
-                   memory_limit: int) -> None:
+@click.option(
+    "--db",
+    "db_path",
+    default="corpus.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite corpus to write (created if missing).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes parsing in parallel [default: number of cores].",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIME_LIMIT,
+    show_default=True,
+    help="Seconds one document may take before its parser is stopped.",
+)
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(min=64),
+    default=DEFAULT_MEMORY_LIMIT_MB,
+    show_default=True,
+    help="Address space of one parser process, in MB.",
+)
+def import_command(
+    paths: tuple[str, ...], db_path: str, jobs: int | None, time_limit: float, memory_limit: int
+) -> None:
     """Parse annual reports saved as files (HTML, text, PDF, DOCX, …) into the corpus.
 
     PATHS are files or directories (walked recursively).  Each file is stored under the
@@ -39,15 +61,20 @@ def import_command(paths: tuple[str, ...], db_path: str, jobs: int | None, time_
     done: list[importer.FileOutcome] = []
     try:
         with click.progressbar(length=len(files), label="Parsing", file=sys.stderr) as bar:
+
             def advance(outcome: importer.FileOutcome) -> None:
                 done.append(outcome)
                 bar.update(1)
 
-            summary = importer.import_files(db, files, workers=workers, time_limit=time_limit,
-                                            memory_limit_mb=memory_limit, on_outcome=advance)
+            summary = importer.import_files(
+                db, files, workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit, on_outcome=advance
+            )
     except KeyboardInterrupt:
-        click.echo(f"\nInterrupted: {len(done)} of {len(files)} files stored in {db_path}; "
-                   "run the same command again to finish.", err=True)
+        click.echo(
+            f"\nInterrupted: {len(done)} of {len(files)} files stored in {db_path}; "
+            "run the same command again to finish.",
+            err=True,
+        )
         sys.exit(130)
     finally:
         db.close()
@@ -62,9 +89,13 @@ def _print_summary(summary: importer.ImportSummary, db_path: str) -> None:
     click.echo(f"  parsed fully:  {parsed['fully']}")
     click.echo(f"  parsed partly: {parsed['partly']}")
     click.echo(f"  not parsed:    {parsed['not at all']}")
-    click.echo("  " + ", ".join(f"{name}: {actions[name]}" for name in
-                                (corpus.Action.NEW, corpus.Action.UPDATED, corpus.Action.REPARSED,
-                                 corpus.Action.UNCHANGED)))
+    click.echo(
+        "  "
+        + ", ".join(
+            f"{name}: {actions[name]}"
+            for name in (corpus.Action.NEW, corpus.Action.UPDATED, corpus.Action.REPARSED, corpus.Action.UNCHANGED)
+        )
+    )
     outcomes = sorted(summary.outcomes, key=lambda o: o.path)
     partly = [o for o in outcomes if o.parsed == "partly"]
     failed = [o for o in outcomes if o.parsed == "not at all"]
