@@ -71,3 +71,13 @@ def test_remove_answers_404_and_drops_it_from_every_list(fresh):
 def test_unknown_url_is_refused(fresh):
     with pytest.raises(KeyError, match="no report"):
         fresh.edit_report(fresh.base_url + "/nope.html")
+
+
+def test_removal_moves_list_last_modified_forward(fresh):
+    column = next(e for e in fresh.manifest["list_pages"] if e["site"] == "trs-city")
+    before = fetch(column["url"])
+    newest = next(r for r in fresh.manifest["reports"] if r["page_url"] == column["items"][0])
+    fresh.remove_report(newest["url"])
+    since = {"If-Modified-Since": before.header("Last-Modified")}
+    assert fetch(column["url"], headers=since).status == 200, "a page that lost an item is modified"
+

@@ -156,6 +156,13 @@ def test_annual_report_column_is_reached_by_anchor_text(portal):
         assert '<meta name="ColumnName" content="政府信息公开年报">' in fetch(column).text()
 
 
+def test_directory_urls_and_the_root_index(portal):
+    column = next(s for s in portal.sites if s["id"] == "trs-city")["column_url"]
+    assert fetch(column.removesuffix("index.html")).body == fetch(column).body
+    root = fetch(portal.base_url + "/").body.decode()
+    assert all(site["start_url"] in root for site in portal.sites)
+
+
 def test_unknown_paths_are_404(portal):
     assert fetch(portal.base_url + "/trs-city/no/such/page.html").status == 404
     assert fetch(portal.base_url + "/nowhere/").status == 404

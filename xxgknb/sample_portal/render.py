@@ -71,6 +71,8 @@ class SiteRenderer:
         #: item key -> the PDF/DOCX bytes of attachment reports, filled in by the portal
         self.binaries: dict[str, bytes] = {}
         self.list_pages: list[dict] = []
+        #: how many items were taken down (remove_report); moves list pages' Last-Modified forward
+        self.removals = 0
         self.news = [
             (f"{self.site.id}/n{i}", t.format(region=self.site.region), dt.date(2023, 4 + i, 10 + i))
             for i, t in enumerate(NEWS_TITLES)
@@ -123,7 +125,15 @@ class SiteRenderer:
 
     @property
     def last_change(self) -> dt.datetime:
-        return day_time(max(i.shown_date for i in self.items))
+        return day_time(max(i.shown_date for i in self.items) + dt.timedelta(days=self.removals))
+
+    def list_modified(self, shown: list[Item]) -> dt.datetime:
+        """Last-Modified of a list page: its newest item, but never earlier than the latest removal,
+        so a client sending only If-Modified-Since still sees that an item disappeared."""
+        newest = max((i.shown_date for i in shown), default=dt.date(2020, 1, 1))
+        if self.removals:
+            newest = max(newest, self.last_change.date())
+        return day_time(newest)
 
     def encode(self, text: str) -> bytes:
         return text.encode(self.site.charset)
@@ -327,7 +337,7 @@ class TrsRenderer(SiteRenderer):
                 + '</ul></div>\n<div class="page"><script type="text/javascript">\n'
                 f'createPageHTML({len(pages)}, {index}, "index", "html");\n</script></div>'
             )
-            modified = day_time(max((i.shown_date for i in chunk), default=dt.date(2020, 1, 1)))
+            modified = self.list_modified(chunk)
             self.put(
                 self.column_dir + name,
                 self.page("政府信息公开年报", body, column="政府信息公开年报"),
@@ -387,7 +397,7 @@ class ChannelRenderer(SiteRenderer):
                 '<script type="text/javascript">\n'
                 f"createPageHTML('page_div', {len(pages)}, {index}, 'zfxxgknb', 'shtml', {len(live)});\n</script>"
             )
-            modified = day_time(max((i.shown_date for i in chunk), default=dt.date(2020, 1, 1)))
+            modified = self.list_modified(chunk)
             self.put(
                 "/c108463/" + name, self.page("政府信息公开年报", body, column="政府信息公开年报"), modified=modified
             )
@@ -487,7 +497,7 @@ class HanwebRenderer(SiteRenderer):
             )
             + ";\n</script></div>"
         )
-        modified = day_time(max((i.shown_date for i in live), default=dt.date(2020, 1, 1)))
+        modified = self.list_modified(live)
         self.put(self.column_path, self.page("政府信息公开年报", body, column="政府信息公开年报"), modified=modified)
         self.record_list(self.column_url, first, index=0, dialect="hanweb-script-xml")
         start = len(first) + 1
@@ -753,7 +763,7 @@ class VsbRenderer(SiteRenderer):
             f'<table class="winstyle{VSB_TREE}" width="100%">{rows}</table>'
             f'<div class="pb_sys_common">{"&nbsp;".join(nav)}</div>'
         )
-        modified = day_time(max((i.shown_date for i in chunk), default=dt.date(2020, 1, 1)))
+        modified = self.list_modified(chunk)
         return Resource(
             self.encode(self.page("政府信息公开年报", body, column="政府信息公开年报")),
             self.html_type,
@@ -859,7 +869,7 @@ class HandmadeRenderer(SiteRenderer):
                 lines.append(f'<p><a href="{html.escape(href)}" target="_blank">{html.escape(label)}</a></p>')
             blocks.append(f"<h3>{year}年度</h3>" + "".join(lines))
         body = '<div class="content"><h2>政府信息公开工作年度报告</h2>' + "".join(blocks) + "</div>"
-        modified = day_time(max((i.shown_date for i in live), default=dt.date(2020, 1, 1)))
+        modified = self.list_modified(live)
         self.put(self.column_path, self.page("政府信息公开年报", body, column="政府信息公开年报"), modified=modified)
         self.record_list(self.column_url, live, index=0, dialect="single-page")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import errno
+import html
 import http.server
 import threading
 import urllib.parse
@@ -248,7 +249,9 @@ class SamplePortal:
         with self._lock:
             item = self.find_item(url)
             item.removed = True
-            self.renderers[item.site.id].rebuild()
+            renderer = self.renderers[item.site.id]
+            renderer.removals += 1
+            renderer.rebuild()
 
     # ------------------------------------------------------------------ manifest
 
@@ -356,10 +359,26 @@ class SamplePortal:
                     "?" + parsed.query if parsed.query and inner + "?" + parsed.query in renderer.pages else ""
                 )
                 resource = renderer.pages.get(key) or renderer.pages.get(inner)
+                if resource is None and inner.endswith("/"):
+                    # a directory URL answers with its index page, as static web servers do
+                    for index in ("index.html", "index.shtml", "index.htm"):
+                        resource = resource or renderer.pages.get(inner + index)
                 if resource is not None:
                     return resource
                 return not_found(renderer)
+        if path == "/":
+            return self.root_index(address)
         return not_found(None)
+
+    def root_index(self, address: str) -> Resource:
+        """A plain page at ``/`` listing the sites on this address (for people opening the base URL)."""
+        links = "".join(
+            f'<li><a href="{r.start_url}">{html.escape(r.site.name)}</a> {r.site.id}, {r.site.archetype}</li>'
+            for r in self.renderers.values()
+            if r.origin.startswith(f"http://{address}:")
+        )
+        head = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>xxgknb sample portal</title></head>"
+        return Resource(f"{head}<body><ul>{links}</ul></body></html>".encode(), "text/html; charset=utf-8")
 
     def record(self, entry: dict) -> None:
         with self._lock:
