@@ -79,17 +79,22 @@ class ImportSummary:
         return Counter(o.action for o in self.outcomes)
 
 
-def find_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+def find_files(paths: Iterable[str | os.PathLike], *, corpus_path: str | os.PathLike | None = None) -> list[Path]:
     """Every regular file under ``paths`` (files taken as given, directories walked), sorted, once each.
 
     Hidden files and directories (name starting with ``.``) inside a walked directory are skipped:
-    they are version-control or editor state, not saved reports.
+    they are version-control or editor state, not saved reports.  So are the corpus at
+    ``corpus_path`` and its journal files, which change while the import runs.
     """
+    skip: set[Path] = set()
+    if corpus_path is not None:
+        base = Path(os.path.abspath(corpus_path))
+        skip = {Path(f"{base}{suffix}").resolve() for suffix in ("", "-wal", "-shm", "-journal")}
     found: dict[Path, Path] = {}
     for given in paths:
         path = Path(os.path.abspath(given))
         if path.is_file():
-            found.setdefault(path.resolve(), path)
+            found.setdefault(path.resolve(), path)  # a file named explicitly is taken even if hidden
             continue
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -97,7 +102,7 @@ def find_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
                 candidate = Path(root, name)
                 if not name.startswith(".") and candidate.is_file():
                     found.setdefault(candidate.resolve(), candidate)
-    return sorted(found.values())
+    return sorted(path for key, path in found.items() if key not in skip)
 
 
 def import_files(

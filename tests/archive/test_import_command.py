@@ -180,3 +180,14 @@ def test_same_bytes_under_two_names_are_marked_duplicate(tmp_path, corpus_path):
     assert rows(corpus_path, "SELECT url, duplicate_of FROM reports WHERE duplicate_of IS NOT NULL") == [
         ((folder / "zz-copy.txt").as_uri(), seed_id(folder, SEED_NAMES[0]))
     ]
+
+
+def test_the_corpus_inside_the_imported_folder_is_not_imported(tmp_path):
+    folder = copy_seeds(tmp_path / "reports")
+    corpus_path = folder / "out" / "corpus.db"
+    import_(folder, "--db", corpus_path)
+    before = dump(corpus_path)
+    output = import_(folder, "--db", corpus_path)
+    assert "unchanged: 5" in output and "new: 0" in output
+    assert dump(corpus_path) == before
+    assert rows(corpus_path, "SELECT count(*) FROM rejected_documents") == [(0,)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -54,7 +55,8 @@ def import_command(
 
         xxgknb import reports/ --db corpus.db
     """
-    files = importer.find_files(paths)
+    files = importer.find_files(paths, corpus_path=db_path)
+    Path(db_path).absolute().parent.mkdir(parents=True, exist_ok=True)
     db = corpus.open_corpus(db_path)
     workers = jobs or default_workers()
     click.echo(f"Importing {len(files)} files into {db_path} with {workers} worker(s)", err=True)
