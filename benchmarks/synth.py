@@ -323,12 +323,18 @@ def _grid_text(grid: generate.GridSpec, layout: str) -> str:
     if layout == "tab":
         return "\n".join("\t".join(cell[0] if cell else "" for cell in row) for row in grid)
     if layout == "pipe":
+        # "| first cell", then every cell closed by a "|" line; a run of pipes pads merged positions
         lines = []
         for row in grid:
-            out = []
-            for cell in row:
-                out.append(f"{cell[0]}\n|" if cell else "|")
-            lines.append("| " + "\n".join(out).replace("\n|\n|", "\n||"))
+            own = [cell[0] for cell in row if cell]
+            if not own:
+                continue
+            lines += [f"| {own[0]}", "|"]
+            for text in own[1:]:
+                lines += [text or "—", "|"]  # an empty line would end the table
+            hidden = sum(1 for cell in row if cell is None)
+            if hidden:
+                lines.append("|" * hidden)
         return "\n".join(lines)
     # one cell per line, rows separated by blank lines; merged positions are not printed
     return "\n\n".join("\n".join("\t" + cell[0] for cell in row if cell) for row in grid)
