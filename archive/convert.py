@@ -6,9 +6,10 @@ unread:
 * ``needs_converter`` — DOC and WPS files.  LibreOffice (``soffice --headless``) converts them
   to DOCX in a private temporary directory, with a user profile of its own per call so that
   parallel conversions never share (and lock) one profile; the DOCX is then parsed.
-* ``needs_ocr`` — PDFs without a text layer and images.  ``pdftoppm`` renders the pages and
-  ``tesseract -l chi_sim`` reads them; the text goes back through the text reader and every
-  cell and number that came out of it is marked as OCR.
+* ``needs_ocr`` — PDFs without a text layer and images.  ``pdftoppm`` renders the pages, their
+  table rules are found and painted out, ``tesseract -l chi_sim`` reads the words, and the words
+  are laid out on the rules like a PDF's text (:mod:`parsers.formats.ocr`); an image's text goes
+  through the text reader.  Every cell and number that came out of OCR is marked as such.
 
 When a tool is not installed the report keeps its status (``needs_converter`` / ``needs_ocr``)
 with a message naming the missing program, so the document can be re-parsed once it is.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 from parsers import UnsupportedFormat, parse_report, read_document
+from parsers.formats.ocr import OcrPage, document_from_pages, find_rules
 from parsers.model import Document, Grid, Report, Status, Value
 
 #: Seconds one LibreOffice conversion may take (the first start of a fresh profile costs ~3 s).
@@ -156,13 +159,15 @@ def _ocr_and_parse(
         missing = "tesseract" if tesseract is None else "pdftoppm (poppler-utils)"
         return _unread(document, f"{document.status_detail}; {missing} is not installed — re-parse once it is")
     try:
-        text = ocr_text(data, fmt=document.format, tesseract=tesseract, pdftoppm=pdftoppm)
-    except ToolFailed as exc:
+        if document.format == "pdf":
+            ocr_document = ocr_pdf(data, tesseract=tesseract, pdftoppm=pdftoppm)
+        else:
+            text = ocr_image_text(data, tesseract=tesseract)
+            ocr_document = mark_as_ocr(read_document(text.encode("utf-8"), filename="ocr.txt"))
+    except (ToolFailed, ValueError) as exc:
         return _unread(document, f"{document.status_detail}; OCR failed: {exc}")
-    if not text.strip():
+    if not ocr_document.text.strip():
         return _unread(document, f"{document.status_detail}; OCR found no text")
-    ocr_document = read_document(text.encode("utf-8"), filename="ocr.txt")
-    ocr_document = mark_as_ocr(ocr_document)
     ocr_document.format = document.format
     ocr_document.warnings.append(
         "no text layer: text and every number were read by OCR (tesseract chi_sim); check them against the image"
@@ -173,27 +178,46 @@ def _ocr_and_parse(
     return report
 
 
-def ocr_text(data: bytes, *, fmt: str, tesseract: str, pdftoppm: str | None) -> str:
-    """OCR a scanned PDF (every page, up to :data:`OCR_MAX_PAGES`) or an image; return the text."""
+_PGM_HEADER = re.compile(rb"P5\s+(\d+)\s+(\d+)\s+255\s")
+
+
+def ocr_pdf(data: bytes, *, tesseract: str, pdftoppm: str) -> Document:
+    """OCR a scanned PDF page by page (up to :data:`OCR_MAX_PAGES`), keeping its ruled tables.
+
+    Each page is rendered to grayscale, its table rules are found and painted out
+    (:func:`parsers.formats.ocr.find_rules`) so that tesseract reads the cells rather than the
+    lines, and tesseract's word boxes are laid out on the rules like a PDF's text.
+    """
     with tempfile.TemporaryDirectory(prefix="xxgknb-ocr-") as tmp:
         work = Path(tmp)
-        if fmt == "pdf":
-            source = work / "input.pdf"
-            source.write_bytes(data)
-            _run([pdftoppm, "-r", str(OCR_DPI), "-gray", "-png", "-l", str(OCR_MAX_PAGES), str(source),
-                  str(work / "page")], timeout=OCR_PAGE_TIMEOUT * 2, what="pdftoppm")
-            images = sorted(work.glob("page*.png"))
-        else:
-            image = work / "input.img"
-            image.write_bytes(data)
-            images = [image]
+        source = work / "input.pdf"
+        source.write_bytes(data)
+        _run([pdftoppm, "-r", str(OCR_DPI), "-gray", "-l", str(OCR_MAX_PAGES), str(source), str(work / "page")],
+             timeout=OCR_PAGE_TIMEOUT * 2, what="pdftoppm")
         pages = []
-        for image in images:
-            # --psm 6 reads the page as one block of lines, which keeps a table row on one line.
-            result = _run([tesseract, str(image), "-", "-l", "chi_sim", "--psm", "6"],
+        for image in sorted(work.glob("page*.pgm")):
+            raw = image.read_bytes()
+            header = _PGM_HEADER.match(raw)
+            if header is None:
+                raise ToolFailed(f"pdftoppm wrote an unexpected image {image.name}")
+            width, height = int(header[1]), int(header[2])
+            rules, cleaned = find_rules(raw[header.end():], width, height, OCR_DPI)
+            image.write_bytes(header.group(0) + cleaned)
+            result = _run([tesseract, str(image), "-", "-l", "chi_sim", "--psm", "6", "tsv"],
                           timeout=OCR_PAGE_TIMEOUT, what="tesseract")
-            pages.append(result.stdout.decode("utf-8", "replace"))
-        return "\n".join(pages)
+            pages.append(OcrPage(width, height, OCR_DPI, result.stdout.decode("utf-8", "replace"), rules))
+        return document_from_pages(pages, fmt="pdf")
+
+
+def ocr_image_text(data: bytes, *, tesseract: str) -> str:
+    """OCR an image file; return the text (tesseract decodes the image format itself)."""
+    with tempfile.TemporaryDirectory(prefix="xxgknb-ocr-") as tmp:
+        image = Path(tmp) / "input.img"
+        image.write_bytes(data)
+        # --psm 6 reads the page as one block of lines, which keeps a table row on one line.
+        result = _run([tesseract, str(image), "-", "-l", "chi_sim", "--psm", "6"],
+                      timeout=OCR_PAGE_TIMEOUT, what="tesseract")
+        return result.stdout.decode("utf-8", "replace")
 
 
 def mark_as_ocr(document: Document) -> Document:
@@ -219,4 +243,4 @@ def mark_report_as_ocr(report: Report) -> Report:
     return report
 
 
-__all__ = ["ToolFailed", "convert_to_docx", "ocr_text", "parse_with_conversions"]
+__all__ = ["ToolFailed", "convert_to_docx", "ocr_image_text", "ocr_pdf", "parse_with_conversions"]

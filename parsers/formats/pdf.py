@@ -438,7 +438,14 @@ def _group_lines(chars: list[PositionedChar]) -> list[_Line]:
             lines.append(_Line([char], char.x0, char.x1, char.top, char.bottom))
     for line in lines:
         line.chars.sort(key=lambda c: c.x0)
-        line.text = "".join(c.text for c in line.chars)
+        # A wide gap is a column gap (a table printed without rules): keep the pieces apart.
+        wide = (line.bottom - line.top) * 0.8
+        parts = [line.chars[0].text]
+        for previous, char in zip(line.chars, line.chars[1:], strict=False):
+            if char.x0 - previous.x1 > wide:
+                parts.append(" ")
+            parts.append(char.text)
+        line.text = "".join(parts)
     return lines
 
 

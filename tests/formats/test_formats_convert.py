@@ -51,11 +51,15 @@ def test_scans_without_tesseract_are_needs_ocr(formats_dir, tmp_path, name):
 
 
 @pytest.mark.slow
-def test_scan_is_read_by_ocr_and_every_number_is_marked(formats_dir):
+def test_scan_is_read_by_ocr_with_its_tables_and_every_number_is_marked(formats_dir):
     report = parse_with_conversions((formats_dir / "scan.pdf").read_bytes(), filename="scan.pdf")
     assert report.status not in ("needs_ocr", "error"), report.status_detail
     assert any("OCR" in note for note in report.notes)
     assert "收到和处理政府信息公开申请情况" in report.text
     values = [c.value for c in report.active_disclosure]
     values += [v for row in report.applications + report.review_litigation for v in row.cells.values()]
+    assert len(values) > 40  # the scanned page holds two ruled tables: rules found, cells read
     assert all(value.ocr for value in values)
+    assert all(value.source.startswith("pdf page 1 ") for value in values)
+    licensing = [c.value.raw for c in report.active_disclosure if c.category == "licensing"]
+    assert licensing == ["1520"]
