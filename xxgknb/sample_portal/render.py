@@ -165,7 +165,8 @@ class SiteRenderer:
             f'<a href="{self.link(self.trap_prefix)}index.html?q=%E5%B9%B4%E6%8A%A5">站内搜索</a>'
             "</div></div>"
         )
-        footer = f'<div class="footer">主办：{html.escape(self.site.name)}办公室　网站标识码：4104110001</div>'
+        owner = html.escape(self.site.name)
+        footer = f'<div class="footer">主办：{owner}办公室　网站标识码：{self.site.region_code}0001</div>'
         return (
             "<!DOCTYPE html>\n<html>\n<head>\n"
             + "\n".join(meta)
@@ -487,7 +488,7 @@ class HanwebRenderer(SiteRenderer):
             '<div class="bt-position">当前位置：首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>\n'
             f'<div id="{HANWEB_UNIT}">'
             '<script type="text/xml">\n<datastore>\n'
-            f'<nextgroup><![CDATA[<a href="{html.escape(nextgroup)}"></a>]]></nextgroup>\n'
+            f'<nextgroup><![CDATA[<a href="{nextgroup}"></a>]]></nextgroup>\n'
             f"<recordset>\n{records}\n</recordset>\n</datastore>\n</script>\n"
             f'<script language="javascript" src="{self.link("/module/web/jpage/jpage.js")}"></script>\n'
             "<script>\nvar jpage_params = "
