@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import corpus
-from archive.warc import ArchivedRecord, iter_records, read_record, repair, sha256
+from archive.warc import ArchivedRecord, iter_records, read_record, sha256
 
 #: WARC-Target-URI prefix of the record closing one portal's crawl (see :mod:`archive.warc`).
 CRAWL_END_PREFIX = "urn:xxgknb:crawl:"
@@ -121,31 +121,39 @@ class CrawlState:
     def relative(self, path: Path) -> str:
         return Path(path).resolve().relative_to(self.data_dir.resolve()).as_posix()
 
-    def recover(self, skip: Iterable[Path] = ()) -> list[str]:
-        """Repair every WARC file (cut a truncated tail) and index the records the index misses.
+    def recover(self, portal_id: str | None = None, skip: Iterable[Path] = ()) -> list[str]:
+        """Index the records the index misses and cut a truncated tail off each WARC file (of one
+        portal, or all).  Only the part after the last indexed record is read, so this is cheap on
+        an archive that is already indexed, and rebuilds the whole index on a fresh database.
 
         Returns one line per repaired or caught-up file.  ``skip`` names files being written right now.
         """
         messages = []
         skipped = {Path(p).resolve() for p in skip}
-        for path in sorted(warc_dir(self.data_dir).rglob("*.warc.gz")):
+        folder = warc_dir(self.data_dir) / portal_id if portal_id else warc_dir(self.data_dir)
+        for path in sorted(folder.rglob("*.warc.gz")):
             if path.resolve() in skipped:
                 continue
-            cut = repair(path)
-            if cut:
-                messages.append(f"{path}: cut {cut} bytes of a truncated record")
-            added = self.index_file(path)
+            added, end = self.index_file(path)
             if added:
                 messages.append(f"{path}: indexed {added} records missing from the index")
+            size = path.stat().st_size
+            if end < size:
+                with open(path, "r+b") as handle:
+                    handle.truncate(end)
+                messages.append(f"{path}: cut {size - end} bytes of a truncated record")
         return messages
 
-    def index_file(self, path: Path) -> int:
-        """Index the response records of ``path`` after the last one already indexed."""
+    def index_file(self, path: Path) -> tuple[int, int]:
+        """Index the records of ``path`` after the last one already indexed; returns (records added,
+        end of the last complete record)."""
         rel = self.relative(path)
         row = self.db.execute("SELECT max(offset + length) FROM warc_records WHERE warc_file = ?", [rel]).fetchone()
         start = row[0] or 0
+        end = start
         added = 0
         for record in iter_records(path, start):
+            end = record.offset + record.length
             if record.type == "response":
                 self.index(exchange_from_record(rel, record))
                 added += 1
@@ -154,7 +162,7 @@ class CrawlState:
                     rel, record.offset, record.length, record.url, record.warc_headers.get("WARC-Date", "")
                 )
                 added += 1
-        return added
+        return added, end
 
     def index_crawl_end(self, warc_file: str, offset: int, length: int, target: str, fetched_at: str) -> None:
         """Index an end-of-crawl ``metadata`` record (``urn:xxgknb:crawl:<crawl>:<portal>``)."""

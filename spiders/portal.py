@@ -119,7 +119,7 @@ class PortalSpider(scrapy.Spider):
         spider.state = CrawlState(data_dir)
         folder = data_dir / "warc" / spider.portal.id
         spider.warc_path = folder / f"{spider.crawl_id}-{_pid()}.warc.gz"
-        for message in spider.state.recover(skip=[spider.warc_path]):
+        for message in spider.state.recover(spider.portal.id, skip=[spider.warc_path]):
             logger.warning("%s", message)
         spider.known = spider.state.known(spider.portal.id)
         spider.archive = WarcWriter(

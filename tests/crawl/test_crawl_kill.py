@@ -67,7 +67,10 @@ def test_killed_crawl_resumes_to_the_same_corpus(tmp_path):
 
         for path in (resumed / "warc").rglob("*.warc.gz"):
             assert valid_length(path) == path.stat().st_size, path
-        assert canonical(resumed) == expected
+        got = canonical(resumed)
+        for table, rows in expected.items():
+            missing, extra = set(rows) - set(got[table]), set(got[table]) - set(rows)
+            assert not missing and not extra, (table, sorted(missing)[:3], sorted(extra)[:3])
         # No document stored twice: each report candidate was fetched (200) exactly once.
         twice = query(
             resumed,
