@@ -85,6 +85,12 @@ class _BodyReader:
                 text = self.paragraph_text(child)
                 if text.strip():
                     self.blocks.append(Paragraph(text=text.strip(), source=f"docx paragraph {self.paragraph_count}"))
+            elif tag == "tbl" and self.holds_tables(child):
+                # A layout table around the content (some CMS exports wrap the whole report in
+                # one): its cells are read as the body, in order, so the tables inside stay tables.
+                for tr in self.own(child, "tr"):
+                    for tc in self.own(tr, "tc"):
+                        self.read_container(tc)
             elif tag == "tbl":
                 self.table_count += 1
                 grid = self.read_table(child, self.table_count)
@@ -94,6 +100,21 @@ class _BodyReader:
                 content = child.find(self.w("sdtContent")) if tag == "sdt" else child
                 if content is not None:
                     self.read_container(content)
+
+    def own(self, element: etree._Element, local: str) -> list[etree._Element]:
+        """Children named ``local``, looking through content-control and custom-XML wrappers."""
+        found = []
+        for child in element:
+            tag = etree.QName(child).localname if isinstance(child.tag, str) else ""
+            if tag == local:
+                found.append(child)
+            elif tag in ("sdt", "sdtContent", "customXml"):
+                found.extend(self.own(child, local))
+        return found
+
+    def holds_tables(self, table: etree._Element) -> bool:
+        nested = f".//{self.w('tbl')}"
+        return any(tc.find(nested) is not None for tr in self.own(table, "tr") for tc in self.own(tr, "tc"))
 
     def paragraph_text(self, paragraph: etree._Element) -> str:
         parts: list[str] = []
@@ -119,7 +140,7 @@ class _BodyReader:
         rows: list[list[GridCell | None]] = []
         # grid column -> (row, col) of the cell a vertical merge started in
         open_merges: dict[int, tuple[int, int]] = {}
-        for row_index, tr in enumerate(table.findall(self.w("tr"))):
+        for row_index, tr in enumerate(self.own(table, "tr")):
             if row_index >= MAX_TABLE_ROWS:
                 self.warnings.append(f"docx table {number}: cut after {MAX_TABLE_ROWS} rows")
                 break
@@ -128,7 +149,7 @@ class _BodyReader:
             before = self._int(self.attr(properties.find(self.w("gridBefore")) if properties is not None else None,
                                          "val"))
             row.extend(GridCell(text="", source=self._source(number, row_index, len(row) + i)) for i in range(before))
-            for tc in tr.findall(self.w("tc")):
+            for tc in self.own(tr, "tc"):
                 tc_properties = tc.find(self.w("tcPr"))
                 span = 1
                 merge = None
@@ -137,6 +158,13 @@ class _BodyReader:
                     v_merge = tc_properties.find(self.w("vMerge"))
                     if v_merge is not None:
                         merge = self.attr(v_merge, "val") or "continue"
+                    h_merge = tc_properties.find(self.w("hMerge"))
+                    if h_merge is not None and (self.attr(h_merge, "val") or "continue") == "continue" and row:
+                        # Word 97-era horizontal merge: this cell continues the one on its left.
+                        left = row[-1]
+                        origin = left.origin or (row_index, len(row) - 1)
+                        row.extend(GridCell(text=left.text, source=left.source, origin=origin) for _ in range(span))
+                        continue
                 column = len(row)
                 if column + span > MAX_TABLE_COLS:
                     self.warnings.append(f"docx table {number}: row {row_index + 1} cut at {MAX_TABLE_COLS} columns")
