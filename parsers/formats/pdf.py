@@ -144,7 +144,9 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
             page_data.append((0.0, [], []))
             continue
         try:
-            _width, height = page.get_size()
+            width, height = page.get_size()
+            if page.get_rotation() in (90, 270):
+                height = width  # text and paths come in the unrotated page space
             segments, page_images = _page_rulings(page, height, index, warnings)
             chars = _page_chars(page, height, index, warnings, segments)
         finally:

@@ -4,6 +4,7 @@ LibreOffice printed it to PDF and saved it as DOC, and the OFD holds the PDF's l
 
 from __future__ import annotations
 
+import io
 import re
 
 import pypdfium2 as pdfium
@@ -110,3 +111,21 @@ def test_pdf_sources_point_at_the_printed_number(formats_dir):
             assert found.split()[:1] == [value.raw], (value, found)
             checked += 1
     assert checked == 25 * 7
+
+
+def test_pages_with_a_rotate_entry_read_the_same(formats_dir):
+    """Scanners and some exporters set /Rotate instead of drawing a landscape page."""
+    source = pdfium.PdfDocument(str(formats_dir / "report_2021.pdf"))
+    expected = None
+    for rotation in (0, 90):
+        rotated = pdfium.PdfDocument.new()
+        rotated.import_pages(source)
+        for index in range(len(rotated)):
+            rotated[index].set_rotation(rotation)
+        buffer = io.BytesIO()
+        rotated.save(buffer)
+        document = pdf.read(buffer.getvalue())
+        assert "示例区人民政府办公室政府信息公开工作年度报告" not in document.text  # running header still found
+        if expected is None:
+            expected = grids(document)
+        assert grids(document) == expected
