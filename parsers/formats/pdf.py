@@ -733,19 +733,27 @@ def _is_split_row(upper: list[str], lower: list[str]) -> bool:
         _ITEM_START.match(lower[c]) for c in lower_filled)
 
 
-def _without_repeated_header(head: _CellLayout | None, part: _TablePart, label: str) -> _TablePart:
-    """Crop the header rows a layout program repeated at the top of a continuation page (``head``: the first)."""
-    if head is None:
-        return part
-    # Headers are a few rows: lay out only the top of the continuation, never more rows than the head has.
+#: Most header rows a table repeats on its continuation pages (the applications table has 3).
+MAX_HEADER_ROWS = 6
+
+
+def _top_rows(part: _TablePart, label: str) -> _CellLayout | None:
+    """Cells of the first :data:`MAX_HEADER_ROWS` rows of a table part (its header, if any)."""
     lines = _cluster([h.y0 for h in part.horizontals])
-    bottom = lines[min(len(lines), head.n_rows + 1) - 1] + SNAP
-    tail = _lay_out_cells(
+    bottom = lines[min(len(lines), MAX_HEADER_ROWS + 1) - 1] + SNAP
+    return _lay_out_cells(
         [h for h in part.horizontals if h.y0 <= bottom],
         [Ruling(v.x0, v.y0, v.x1, min(v.y1, bottom)) for v in part.verticals if v.y0 < bottom - SNAP],
         [(c, part.page, 0.0) for c in part.chars if c.cy < bottom],
         label=label,
     )
+
+
+def _without_repeated_header(head: _CellLayout | None, part: _TablePart, label: str) -> _TablePart:
+    """Crop the header rows a layout program repeated at the top of a continuation page (``head``: the first)."""
+    if head is None:
+        return part
+    tail = _top_rows(part, label)
     if tail is None:
         return part
     k = 0
@@ -768,8 +776,7 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
     source = f"{label} page {pages[0]}" if len(pages) == 1 else f"{label} pages {pages[0]}-{pages[-1]}"
     if len(parts) > 1:
         first = parts[0]
-        head = _lay_out_cells(first.horizontals, first.verticals, [(c, first.page, 0.0) for c in first.chars],
-                              label=label)
+        head = _top_rows(first, label)
         parts = [first, *(_without_repeated_header(head, part, label) for part in parts[1:])]
     horizontals: list[Ruling] = []
     verticals: list[Ruling] = []
