@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -91,7 +92,10 @@ def build(
         if on_outcome is not None:
             on_outcome(outcome)
 
-    queued: list[_Version] = []
+    # Versions handed to the pool, by job index; dropped once written, so memory stays flat however
+    # large the archive.
+    queued: dict[int, _Version] = {}
+    job_numbers = itertools.count()
 
     def jobs() -> Iterator[ParseJob]:
         for version in _pending_versions(db, parser_version):
@@ -119,7 +123,7 @@ def build(
                 continue  # a JSON/XML list reply: navigation, never a report
             else:
                 filename = _filename(version, archived.http_header("Content-Disposition"), html=False)
-            queued.append(version)
+            queued[next(job_numbers)] = version
             yield ParseJob(
                 payload, filename=filename, content_type=version.content_type or None, url=version.final_url
             )
@@ -129,7 +133,7 @@ def build(
         jobs(), workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit_mb, ordered=True
     ):
         summary.parsed += 1
-        batch.append((queued[index], report))
+        batch.append((queued.pop(index), report))
         if len(batch) >= BATCH_SIZE:
             _write_batch(db, batch, parser_version, record)
             batch = []
