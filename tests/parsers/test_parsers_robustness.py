@@ -149,3 +149,19 @@ def test_signature_date_in_digits_or_chinese_numerals(signature, published):
     report = parse(f"{seed}\n湛河区住建局\n{signature}\n".encode(), filename="signed.txt")
     assert report.published == published
     assert report.violations == []  # published after the report year: rule 5 holds
+
+
+def test_rule_1_row_total_and_rule_5_statistics_period():
+    seed = (ROOT / "tests/fixtures/seeds/000_5101592a4cecb7a5.txt").read_text(encoding="utf-8")
+    row = "一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0\t"
+    assert row in seed
+    edited = seed.replace(row, "一、本年新收政府信息公开申请数量\t\t2\t1\t0\t0\t0\t0\t4\t").replace(
+        "一、总体情况\n", "一、总体情况\n\n本报告中所列数据的统计期限自2021年1月1日起至2021年12月31日止。\n", 1
+    )
+    report = parse(edited.encode(), filename="edited.txt")
+    found = {(v.rule, v.location): (v.expected, v.actual) for v in report.violations}
+    assert found[(1, "applications.new_received.total")] == ("3", "4")
+    assert found[(5, "reports.year")] == ("2021", "2022")
+    assert report.year == 2022  # the title's year; the disagreement is recorded, not resolved
+    new = next(r for r in report.applications if r.row_key == "new_received")
+    assert new.cells["total"].value == 4.0
