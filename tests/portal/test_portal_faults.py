@@ -240,3 +240,16 @@ def test_good_reports_on_the_fault_site_print_their_numbers():
         listed = {u for e in manifest["list_pages"] if e["site"] == "faults" for u in e["items"]}
         assert set(duplicates["urls"]) <= listed
         json.dumps(manifest)  # the manifest stays serialisable with faults
+
+
+def test_faults_with_multi_host_put_every_challenge_on_its_own_address():
+    with SamplePortal(port=0, faults=True, multi_host=True, first_multi_host_address=71, huge_bytes=2**20) as portal:
+        origins = {s["id"]: s["origin"] for s in portal.sites}
+        assert len(set(origins.values())) == len(origins)
+        challenged = [f for f in portal.manifest["faults"] if f["expected_outcome"] == "blocked"]
+        assert {urllib.parse.urlsplit(f["url"]).hostname for f in challenged}.isdisjoint(
+            {urllib.parse.urlsplit(origins[s]).hostname for s in origins if not s.startswith("waf-")}
+        )
+        other_loopback = next(f for f in portal.manifest["faults"] if f["fault"] == "redirect_other_loopback")
+        target = urllib.parse.urlsplit(fetch(other_loopback["url"]).header("Location")).hostname
+        assert target not in {urllib.parse.urlsplit(o).hostname for o in origins.values()}
