@@ -80,4 +80,3 @@ def test_removal_moves_list_last_modified_forward(fresh):
     fresh.remove_report(newest["url"])
     since = {"If-Modified-Since": before.header("Last-Modified")}
     assert fetch(column["url"], headers=since).status == 200, "a page that lost an item is modified"
-
