@@ -8,8 +8,11 @@ BOT_NAME = "xxgknb"
 SPIDER_MODULES = ["spiders.portal"]
 NEWSPIDER_MODULE = "spiders.portal"
 
-#: Where people running a crawl can be reached; shown in the User-Agent so a webmaster can ask.
-XXGKNB_CONTACT_URL = "https://github.com/xxgknb/xxgknb#crawler"
+import os
+
+#: Where the people running a crawl can be reached, shown in the User-Agent so a webmaster can ask;
+#: whoever runs a crawl sets their own with the XXGKNB_CONTACT_URL environment variable.
+XXGKNB_CONTACT_URL = os.environ.get("XXGKNB_CONTACT_URL", "https://github.com/xxgknb/xxgknb#crawler")
 USER_AGENT = f"xxgknb/0.1 (open corpus of 政府信息公开工作年度报告; +{XXGKNB_CONTACT_URL})"
 
 # Identify and obey: robots.txt Disallow is respected, Crawl-delay too (spiders.middlewares).
