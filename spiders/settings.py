@@ -4,11 +4,11 @@ Every non-default line says why.  ``politeness_off()`` is what ``xxgknb crawl --
 applies, for benchmarks and tests against the local sample portal only.
 """
 
+import os
+
 BOT_NAME = "xxgknb"
 SPIDER_MODULES = ["spiders.portal"]
 NEWSPIDER_MODULE = "spiders.portal"
-
-import os
 
 #: Where the people running a crawl can be reached, shown in the User-Agent so a webmaster can ask;
 #: whoever runs a crawl sets their own with the XXGKNB_CONTACT_URL environment variable.
