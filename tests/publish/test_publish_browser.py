@@ -146,6 +146,10 @@ def test_home_search_and_report_page_in_chromium(browser, server, known_corpus, 
     assert "<script>document.title" in browser.script("return document.querySelector('h1').textContent")
     shots.append(browser.screenshot(tmp_path / "publish-5-hostile-report.png"))
 
+    browser.open(f"{server.url}/-/dashboards/overview")
+    browser.wait_for(".vega-embed canvas, .vega-embed svg")
+    shots.append(browser.screenshot(tmp_path / "publish-6-charts.png"))
+
     for shot in shots:
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
     keep(shots)
