@@ -66,10 +66,6 @@ def expand(table) -> list[list[str]]:
     return [[grid.get((r, c), "") for c in range(cols)] for r in range(rows)]
 
 
-def html_tables(text: str) -> list[list[list[str]]]:
-    return [expand(t) for t in lxml.html.fromstring(text).xpath("//table")]
-
-
 def number(cell: str) -> float | None:
     cell = cell.strip()
     if cell in ("", "—", "/", "无"):

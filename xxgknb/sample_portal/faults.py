@@ -20,7 +20,7 @@ import socket
 import struct
 import threading
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from xxgknb.sample_portal import generate
 from xxgknb.sample_portal.content import Item
@@ -105,8 +105,6 @@ class Fault:
     retry: bool
     description: str
     resource: Resource | None = None
-    report: str | None = None
-    urls: list[str] = field(default_factory=list)
 
 
 class FaultActions:
@@ -316,8 +314,8 @@ class FaultRenderer(TrsRenderer):
             "retry": fault.retry,
             "description": fault.description,
             "listed_in": [e["url"] for e in self.list_pages if url in e["items"]],
-            "report": fault.report,
-            "urls": fault.urls or [url],
+            "report": None,
+            "urls": [url],
         }
 
     def _good_entries(self) -> list[dict]:

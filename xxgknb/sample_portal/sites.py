@@ -12,6 +12,8 @@ gkmlpt     C         Guangdong gkmlpt: Vue shell + ``/gkmlpt/api/all/<classify>?
 vsb        E         VSB/博达 ``list.jsp?…&PAGENUM=N``, GBK without a charset header
 handmade   F         hand-built page, reports only as PDF/DOCX attachments behind opaque URLs
 ========== ========= ===================================================================
+
+``faults.py`` adds the fault-injection site ``faults`` and the WAF sites ``waf-*`` (``faults=True``).
 """
 
 from __future__ import annotations
