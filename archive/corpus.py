@@ -17,8 +17,8 @@ What happens to a URL over time (``shared/spec/report-schema.md`` names the tabl
   erase a report) and the rejected row points at it with ``report_id``.  Whether the report is
   gone is the crawler's call: :func:`mark_gone`.
 * **Same bytes under another URL** — stored like any report, with ``duplicate_of`` naming the
-  report first stored with those bytes, so counts can skip duplicates
-  (``WHERE duplicate_of IS NULL``).
+  report that holds the same bytes and was fetched first (ties: lowest URL), so counts can skip
+  duplicates (``WHERE duplicate_of IS NULL``).
 
 Blank cells are NULL, never 0.  Every number of sections 三 and 四 is also kept as printed in
 ``raw_cells``, with where it was read.
@@ -292,15 +292,7 @@ def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) 
         # The reports row itself is updated in place below: its rowid stays, which the search index keys on.
         for table in REPORT_TABLES[1:]:
             db.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [rid])
-        if action == Action.UPDATED:
-            _repoint_duplicates(db, rid)
-
-    duplicate = db.execute(
-        "SELECT coalesce(duplicate_of, id) FROM reports WHERE sha256 = ? AND id != ?"
-        " ORDER BY duplicate_of IS NOT NULL, id LIMIT 1",
-        [context.sha256, rid],
-    ).fetchone()
-    duplicate_of = duplicate[0] if duplicate else None
+    duplicate_of = None  # settled below, once the row is in
 
     region = report.region
     region_code = region.code or None
@@ -438,6 +430,9 @@ def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) 
         [rid, version, context.sha256, context.fetched_at, report.title, report.year, report.status],
     )
     db.execute("DELETE FROM rejected_documents WHERE url = ?", [context.url])
+    duplicate_of = _settle_duplicates(db, context.sha256).get(rid)
+    if action == Action.UPDATED:
+        _settle_duplicates(db, existing[0])  # the copies of the old bytes may have lost their original
     return WriteOutcome(
         context.url,
         action,
@@ -501,12 +496,24 @@ def _supersede(db: sqlite_utils.Database, rid: str, version: int, *, superseded_
     )
 
 
-def _repoint_duplicates(db: sqlite_utils.Database, rid: str) -> None:
-    """``rid`` no longer holds the bytes its duplicates copied: the first duplicate becomes the original."""
-    original = db.execute("SELECT min(id) FROM reports WHERE duplicate_of = ?", [rid]).fetchone()[0]
-    if original is not None:
-        db.execute("UPDATE reports SET duplicate_of = NULL WHERE id = ?", [original])
-        db.execute("UPDATE reports SET duplicate_of = ? WHERE duplicate_of = ?", [original, rid])
+def _settle_duplicates(db: sqlite_utils.Database, sha256: str) -> dict[str, str | None]:
+    """Among the reports holding the bytes ``sha256``, the first fetched (then the lowest URL) is the
+    original and the others point at it.  Decided from the rows alone, so the outcome does not depend
+    on the order the reports were written in (parallel imports finish in any order).
+
+    Returns ``duplicate_of`` per report id of the group.
+    """
+    members = db.execute(
+        "SELECT id, duplicate_of FROM reports WHERE sha256 = ? ORDER BY fetched_at IS NULL, fetched_at, url",
+        [sha256],
+    ).fetchall()
+    settled: dict[str, str | None] = {}
+    for rid, current in members:
+        wanted = None if rid == members[0][0] else members[0][0]
+        if current != wanted:
+            db.execute("UPDATE reports SET duplicate_of = ? WHERE id = ?", [wanted, rid])
+        settled[rid] = wanted
+    return settled
 
 
 # --- regions -------------------------------------------------------------------------------

@@ -5,10 +5,10 @@ Each file is stored under the ``file://`` URL of its absolute path (percent-enco
 as ``fetched_at``.  Files the corpus already holds with the same bytes and the same parser are
 not parsed again, so a second run over the same folder only reads and hashes.
 
-Results are written in the order of the files (sorted paths), a batch per transaction: a
-Ctrl-C or a kill loses at most the batch in progress, and the next run picks up from there.
-Writing in a fixed order also makes the corpus the same whatever order the workers finish in
-(which copy of a duplicated file counts as the original, for one).
+Results are written as the workers finish them, a batch per transaction: a Ctrl-C or a kill
+loses at most the batch in progress, and the next run picks up from there.  Nothing stored
+depends on that order (the writer settles which copy of a duplicated file is the original from
+the rows alone), so a slow document — a scan being OCRed — never holds up the others.
 """
 
 from __future__ import annotations
@@ -142,9 +142,7 @@ def import_files(
 
     batch: list[tuple[_Queued, Report]] = []
     last_commit = time.monotonic()
-    for index, report in parse_many(
-        jobs(), workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit_mb, ordered=True
-    ):
+    for index, report in parse_many(jobs(), workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit_mb):
         batch.append((queued[index], report))
         if len(batch) >= BATCH_SIZE or time.monotonic() - last_commit >= BATCH_SECONDS:
             _write_batch(db, batch, parser_version, record)

@@ -169,20 +169,26 @@ def test_a_report_url_that_turns_into_junk_keeps_its_report(corpus_path):
     assert rows(corpus_path, "SELECT count(*) FROM rejected_documents") == [(0,)]
 
 
-def test_same_bytes_under_another_url_point_to_the_first(corpus_path):
+def test_same_bytes_under_another_url_point_to_the_first_fetched(corpus_path):
     db = corpus.open_corpus(corpus_path)
-    other = "https://mirror.example.gov.cn/report.html"
+    mirror = "https://mirror.example.gov.cn/report.html"
     third = "https://third.example.gov.cn/report.html"
-    write(db, sample_report())
-    assert write(db, sample_report(), url=other).duplicate_of == corpus.report_id(URL)
-    assert write(db, sample_report(), url=third).duplicate_of == corpus.report_id(URL)
-    # the original changes: the first copy (by id) becomes the original of the rest
-    write(db, sample_report(), sha="e" * 64)
-    copies = sorted([corpus.report_id(other), corpus.report_id(third)])
+    main, mirror_id, third_id = (corpus.report_id(u) for u in (URL, mirror, third))
+    assert write(db, sample_report(), fetched_at="2023-02-01T00:00:00+00:00").duplicate_of is None
+    assert write(db, sample_report(), url=mirror, fetched_at="2023-03-01T00:00:00+00:00").duplicate_of == main
+    # written last but fetched first: it is the original, whatever order the writes came in
+    assert write(db, sample_report(), url=third, fetched_at="2023-01-01T00:00:00+00:00").duplicate_of is None
     assert dict(rows(corpus_path, "SELECT id, duplicate_of FROM reports")) == {
-        corpus.report_id(URL): None,
-        copies[0]: None,
-        copies[1]: copies[0],
+        main: third_id,
+        mirror_id: third_id,
+        third_id: None,
+    }
+    # the original's bytes change: the next fetched copy becomes the original of the rest
+    write(db, sample_report(), url=third, sha="e" * 64, fetched_at="2023-04-01T00:00:00+00:00")
+    assert dict(rows(corpus_path, "SELECT id, duplicate_of FROM reports")) == {
+        main: None,
+        mirror_id: main,
+        third_id: None,
     }
 
 

@@ -16,7 +16,7 @@ from archive_test_helpers import SEEDS, dump, rows
 from archive.corpus import REPORT_TABLES
 
 XXGKNB = Path(sys.executable).with_name("xxgknb")
-COPIES = 120  # x 5 seeds: a few seconds of work, several batches
+COPIES = 80  # x 5 seeds: a few seconds of work, two or more batches
 
 
 def make_folder(folder: Path) -> int:
