@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+import time
 
 import httpx
 import pytest
 from publish_corpus import ARCHIVED_KEY, ESCAPING_KEY, HOSTILE_TEXT
 
-from publish.serve import BackgroundServer, ServeError, check_ready
+from publish.serve import BackgroundServer, ServeError, check_ready, free_port
 
 
 def file_digest(path) -> str:
@@ -129,3 +132,25 @@ def test_a_stale_corpus_is_refused_without_prepare_and_served_after(tmp_path):
                          timeout=30).json()
         assert {row["title"] for row in rows} >= {"湛河区住建局2021年政府信息公开工作年度报告"}
     check_ready(path)
+
+
+def test_xxgknb_serve_command_serves_the_corpus(known_corpus):
+    path, ids = known_corpus
+    port = free_port()
+    command = [sys.executable, "-c", "from xxgknb.cli import cli; cli()", "serve", "--db", str(path),
+               "--port", str(port), "--no-prepare"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/-/report/{ids[ARCHIVED_KEY]}", timeout=5)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "xxgknb serve did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200 and "三、收到和处理政府信息公开申请情况" in response.text
+        assert httpx.get(f"http://127.0.0.1:{port}/robots.txt", timeout=5).text.endswith("Disallow: /\n")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
