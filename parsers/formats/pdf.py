@@ -223,7 +223,17 @@ def _page_chars(
         rect_ref = ctypes.byref(rect)
         get_box = pdfium_c.FPDFText_GetLooseCharBox
         is_generated = pdfium_c.FPDFText_IsGenerated
-        verticals = [r for r in rulings if r.x1 - r.x0 <= SNAP and r.y1 - r.y0 > SNAP]
+        verticals = _merge_collinear([r for r in rulings if r.x1 - r.x0 <= SNAP and r.y1 - r.y0 > SNAP], False)
+        verticals.sort(key=lambda v: v.x0)
+        vertical_xs = [v.x0 for v in verticals]
+
+        def crosses_rule(x0: float, x1: float, y: float) -> bool:
+            i = bisect_right(vertical_xs, x0 + SNAP)
+            while i < len(verticals) and vertical_xs[i] < x1 - SNAP:
+                if verticals[i].y0 <= y <= verticals[i].y1:
+                    return True
+                i += 1
+            return False
 
         def box(i: int) -> tuple[float, float, float, float] | None:
             if not get_box(handle, i, rect_ref):
@@ -232,32 +242,31 @@ def _page_chars(
 
         def per_char(start: int, end: int) -> None:
             for i in range(start, end):
-                ch = raw_text[i]
-                if ch == " " and is_generated(handle, i):
-                    continue
                 placed = box(i)
                 if placed is not None:
-                    chars.append(PositionedChar(ch, *placed))
+                    chars.append(PositionedChar(raw_text[i], *placed))
+
+        def add_run(start: int, end: int) -> None:
+            first, last = box(start), box(end - 1)
+            if first is None or last is None:
+                per_char(start, end)
+                return
+            x0, top, x1, bottom = first[0], min(first[1], last[1]), last[2], max(first[3], last[3])
+            if end - start > 1 and (
+                x1 < x0 or abs(first[1] - last[1]) > (bottom - top) / 2 or crosses_rule(x0, x1, (top + bottom) / 2)
+            ):
+                per_char(start, end)  # not left to right on one line, or across a table rule
+                return
+            chars.append(PositionedChar(raw_text[start:end], x0, top, x1, bottom))
 
         chars: list[PositionedChar] = []
         for match in _RUN.finditer(raw_text):
             start, end = match.span()
-            text = match.group()
-            if " " in text and any(is_generated(handle, start + k) for k, ch in enumerate(text) if ch == " "):
-                per_char(start, end)
-                continue
-            first, last = box(start), box(end - 1)
-            if first is None or last is None:
-                per_char(start, end)
-                continue
-            x0, top, x1, bottom = first[0], min(first[1], last[1]), last[2], max(first[3], last[3])
-            if end - start > 1 and (
-                x1 < x0 or abs(first[1] - last[1]) > (bottom - top) / 2
-                or any(x0 + SNAP < v.x0 < x1 - SNAP and v.y0 <= (top + bottom) / 2 <= v.y1 for v in verticals)
-            ):
-                per_char(start, end)  # not left to right on one line, or across a table rule
-                continue
-            chars.append(PositionedChar(text, x0, top, x1, bottom))
+            # pdfium generates spaces between words it thinks apart; only real spaces stay in a run.
+            for k in (k for k in range(start + 1, end - 1) if raw_text[k] == " " and is_generated(handle, k)):
+                add_run(start, k)
+                start = k + 1
+            add_run(start, end)
         return chars
     finally:
         textpage.close()
