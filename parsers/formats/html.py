@@ -130,7 +130,10 @@ _ICON = re.compile(
     r"icon|logo|print|close|share|weixin|wechat|qrcode|ewm|erweima|arrow|btn|button|bg|blank\.gif|spacer",
     re.IGNORECASE,
 )
+#: Largest rowspan/colspan honoured (report tables span a few dozen rows at most).
 MAX_SPAN = 60
+#: Largest expanded table (the applications table has about 300 cells).
+MAX_TABLE_CELLS = 20_000
 
 
 def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declared: str | None = None) -> Document:
@@ -149,7 +152,7 @@ def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declare
     document.images_in_body = sum(
         1 for img in body.iter("img") if not _ICON.search(img.get("src", "") + img.get("class", ""))
     )
-    _Walker(document.blocks).walk(body)
+    _Walker(document.blocks, document.warnings).walk(body)
     return document
 
 
@@ -299,8 +302,9 @@ def _has_structure(element) -> bool:
 class _Walker:
     """Turns a body element into paragraphs and grids in reading order."""
 
-    def __init__(self, blocks: list):
+    def __init__(self, blocks: list, warnings: list[str]):
         self.blocks = blocks
+        self.warnings = warnings
         self.line: list[str] = []
         self.tables = 0
 
@@ -348,7 +352,7 @@ class _Walker:
                     self.flush()
             return
         self.tables += 1
-        grid = expand_table(table, f"html table {self.tables}", rows)
+        grid = expand_table(table, f"html table {self.tables}", rows, self.warnings)
         if grid.rows:
             self.blocks.append(grid)
 
@@ -404,13 +408,24 @@ def _span(value: str | None, limit: int) -> int:
     return max(1, min(int(digits), limit)) if digits else 1
 
 
-def expand_table(table, source: str, rows: list | None = None) -> Grid:
-    """Rows of ``table`` with rowspan/colspan expanded; copies carry ``origin`` (one shared object per merged cell)."""
+def expand_table(table, source: str, rows: list | None = None, warnings: list[str] | None = None) -> Grid:
+    """Rows of ``table`` with rowspan/colspan expanded; copies carry ``origin`` (one shared object per merged cell).
+
+    A table that would expand beyond :data:`MAX_TABLE_CELLS` (a span bomb, not a report) is cut
+    there, with a warning.
+    """
     rows = _own_rows(table) if rows is None else rows
     height = len(rows)
     placed: dict[tuple[int, int], GridCell] = {}
     width = 0
     for r, row in enumerate(rows):
+        if len(placed) > MAX_TABLE_CELLS:
+            height = r
+            if warnings is not None:
+                warnings.append(
+                    f"{source}: more than {MAX_TABLE_CELLS} cells once merged cells are expanded; cut at row {r}"
+                )
+            break
         c = 0
         for cell in row:
             tag = cell.tag

@@ -165,3 +165,18 @@ def test_rule_1_row_total_and_rule_5_statistics_period():
     assert report.year == 2022  # the title's year; the disagreement is recorded, not resolved
     new = next(r for r in report.applications if r.row_key == "new_received")
     assert new.cells["total"].value == 4.0
+
+
+def test_span_bomb_is_cut_with_a_warning():
+    from parsers.formats.html import MAX_TABLE_CELLS, read
+
+    bomb = b"<html><body><table>" + b"<tr><td rowspan=500 colspan=50>1</td></tr>" * 2000 + b"</table></body></html>"
+    document = read(bomb)
+    grid = document.blocks[0]
+    assert sum(len(row) for row in grid.rows) <= MAX_TABLE_CELLS + 60 * 60
+    assert document.warnings and "cut at row" in document.warnings[0]
+
+
+def test_deeply_nested_markup_does_not_crash():
+    deep = b"<html><body><div id=zoom>" + b"<div><span>" * 5000 + b"x" + b"</span></div>" * 5000 + b"</div></body></html>"
+    assert parse(deep, filename="deep.html").status in (Status.NOT_A_REPORT, Status.ERROR)
