@@ -55,7 +55,7 @@ def run_crawl(
         crawl_id = join_crawl(redis_url, crawl_id)
         extra_settings = {**redis_settings(redis_url), **(extra_settings or {})}
     settings = crawl_settings(data_dir, polite=polite, extra={"LOG_LEVEL": "WARNING", **(extra_settings or {})})
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     logging.getLogger("xxgknb.crawl").setLevel(log_level)
     for target in targets:
         process.crawl(PortalSpider, crawl_id=crawl_id, **target)
