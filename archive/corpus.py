@@ -12,9 +12,11 @@ What happens to a URL over time (``shared/spec/report-schema.md`` names the tabl
 * **Same URL, new bytes** — the current rows of every canonical table are serialised to
   ``report_versions.rows_json`` of the old version, then replaced; ``version`` goes up by one.
 * **Not a report / unreadable** — a row in ``rejected_documents`` with the reason, never a row
-  in ``reports``.  If the URL held a report before, that report is *kept* as it was (its rows
-  are the last good reading of the URL; a portal serving an error page for a while must not
-  erase a report) and the rejected row points at it with ``report_id``.  Whether the report is
+  in ``reports``.  That includes ``needs_ocr`` / ``needs_converter`` documents (a scan or a DOC
+  file on a machine without tesseract or LibreOffice), which are tried again on every run.
+  If the URL held a report before, that report is *kept* as it was (its rows are the last good
+  reading of the URL; a portal serving an error page for a while must not erase a report) and
+  the rejected row points at it with ``report_id``.  Whether the report is
   gone is the crawler's call: :func:`mark_gone`.
 * **Same bytes under another URL** — stored like any report, with ``duplicate_of`` naming the
   report that holds the same bytes and was fetched first (ties: lowest URL), so counts can skip
@@ -70,6 +72,11 @@ class WriteOutcome:
     """``report`` (row in ``reports``) or ``rejected`` (row in ``rejected_documents``)."""
     duplicate_of: str | None = None
 
+
+#: Statuses of documents that were not read because a tool (OCR, LibreOffice) is missing.  They
+#: are stored as rejected, not as reports (nothing is known about them), and parsed again on every
+#: run, so installing the tool is all it takes to read them.
+UNREAD = frozenset({Status.NEEDS_OCR, Status.NEEDS_CONVERTER})
 
 #: Tables holding one report's rows, in the order they are serialised into ``rows_json``.
 REPORT_TABLES = (
@@ -149,7 +156,7 @@ def unchanged_outcome(
         "SELECT sha256, parser_version, status, reason, report_id FROM rejected_documents WHERE url = ?", [url]
     ).fetchone()
     if rejected is not None:
-        if rejected[0] == sha256 and rejected[1] == parser_version:
+        if rejected[0] == sha256 and rejected[1] == parser_version and rejected[2] not in UNREAD:
             return WriteOutcome(
                 url, Action.UNCHANGED, rejected[2], rejected[3], report_id=rejected[4], stored_as="rejected"
             )
@@ -191,7 +198,7 @@ def write_report(
         context = _Context(
             url, sha256, fetched_at, format or report.format or None, portal_id, final_url, parser_version
         )
-        if not report.is_report:
+        if not report.is_report or report.status in UNREAD:
             return _store_rejection(db, context, report.status, report.status_detail or report.status, report.title)
         try:
             with db.atomic():
@@ -240,32 +247,40 @@ class _Context:
 def _store_rejection(
     db: sqlite_utils.Database, context: _Context, status: str, reason: str, title: str | None
 ) -> WriteOutcome:
-    previous = db.execute("SELECT sha256 FROM rejected_documents WHERE url = ?", [context.url]).fetchone()
+    previous = db.execute(
+        "SELECT url, sha256, format, title, status, reason, seen_at, final_url, portal_id, parser_version, report_id"
+        " FROM rejected_documents WHERE url = ?",
+        [context.url],
+    ).fetchone()
     kept = db.execute("SELECT id, version FROM reports WHERE url = ?", [context.url]).fetchone()
     reason = " ".join(reason.split())  # one line, whatever the parser put in
-    db.execute(
-        "INSERT OR REPLACE INTO rejected_documents (url, sha256, format, title, status, reason, seen_at, final_url,"
-        " portal_id, parser_version, report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            context.url,
-            context.sha256,
-            context.format,
-            title,
-            status,
-            reason,
-            context.fetched_at,
-            context.final_url,
-            context.portal_id,
-            context.parser_version,
-            kept[0] if kept else None,
-        ],
+    row = (
+        context.url,
+        context.sha256,
+        context.format,
+        title,
+        status,
+        reason,
+        context.fetched_at,
+        context.final_url,
+        context.portal_id,
+        context.parser_version,
+        kept[0] if kept else None,
     )
     if previous is None:
         action = Action.NEW
-    elif previous[0] == context.sha256:
+    elif tuple(previous) == row:
+        action = Action.UNCHANGED  # a retried needs_ocr / needs_converter document, still unread
+    elif previous[1] == context.sha256:
         action = Action.REPARSED
     else:
         action = Action.UPDATED
+    if action != Action.UNCHANGED:
+        db.execute(
+            "INSERT OR REPLACE INTO rejected_documents (url, sha256, format, title, status, reason, seen_at,"
+            " final_url, portal_id, parser_version, report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
     detail = reason if kept is None else f"{reason} (kept version {kept[1]} of report {kept[0]})"
     return WriteOutcome(
         context.url,

@@ -179,7 +179,7 @@ def m0001_core(db: sqlite_utils.Database) -> None:
             sha256 TEXT,
             format TEXT,
             title TEXT,
-            status TEXT NOT NULL,           -- not_a_report | error
+            status TEXT NOT NULL,           -- not_a_report | error | needs_ocr | needs_converter
             reason TEXT NOT NULL,
             seen_at TEXT,                   -- fetched_at of the rejected bytes
             final_url TEXT,

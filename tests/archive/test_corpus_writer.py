@@ -227,3 +227,21 @@ def test_mark_gone_keeps_the_rows_and_seeing_the_url_again_clears_it(corpus_path
     assert rows(corpus_path, "SELECT count(*) FROM applications") == [(3,)]
     assert write(db, sample_report()).action == "reparsed"
     assert rows(corpus_path, "SELECT gone, gone_since, version FROM reports") == [(0, None, 1)]
+
+
+def test_a_document_waiting_for_a_tool_is_rejected_and_retried_until_read(corpus_path):
+    db = corpus.open_corpus(corpus_path)
+    scan = Report(status=Status.NEEDS_OCR, status_detail="no text layer; tesseract not installed", format="pdf")
+    assert (write(db, scan).action, write(db, scan).stored_as) == ("new", "rejected")
+    before = dump(corpus_path)
+    # same bytes, same parser: not skipped (the tool may have been installed), but nothing changes
+    assert corpus.unchanged_outcome(db, URL, "a" * 64, "p1") is None
+    assert write(db, scan).action == "unchanged"
+    assert dump(corpus_path) == before
+    assert rows(corpus_path, "SELECT status, reason FROM rejected_documents") == [
+        ("needs_ocr", "no text layer; tesseract not installed")
+    ]
+    # once OCR is there, the same bytes become a report and the rejection goes
+    assert write(db, sample_report()).action == "new"
+    assert rows(corpus_path, "SELECT count(*) FROM rejected_documents") == [(0,)]
+    assert rows(corpus_path, "SELECT count(*) FROM reports") == [(1,)]
