@@ -128,6 +128,8 @@ def _space_table_end(lines: list[str], start: int) -> int | None:
         values = sum(1 for c in cells if is_value_like(c))
         if numeric_rows and not values:
             break  # header lines come first; a line without numbers after the data is text again
+        if not numeric_rows and i - start >= 4 and not values:
+            return None  # no numbers under a few header lines: text laid out with spaces
         numeric_rows += values >= 2
         last_row = i
         i += 1
