@@ -65,6 +65,7 @@ def _collapse(text: str) -> str:
 class _BodyReader:
     def __init__(self, namespace: str) -> None:
         self.ns = namespace
+        self._tags: dict[str, str] = {}
         self.blocks: list[Paragraph | Grid] = []
         self.warnings: list[str] = []
         self.images = 0
@@ -72,7 +73,10 @@ class _BodyReader:
         self.paragraph_count = 0
 
     def w(self, local: str) -> str:
-        return f"{{{self.ns}}}{local}"
+        tag = self._tags.get(local)
+        if tag is None:
+            tag = self._tags[local] = f"{{{self.ns}}}{local}"
+        return tag
 
     def attr(self, element: etree._Element | None, local: str) -> str | None:
         return None if element is None else element.get(self.w(local))
