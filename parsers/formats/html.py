@@ -232,20 +232,27 @@ def _value_after_label(element) -> str:
     return ""
 
 
+#: Elements that carry the body classes (checked in Python: cheaper than an XPath over every node).
+_CONTAINER_TAGS = ("div", "section", "article", "main", "td", "span", "font", "p")
+_BODY_CLASSES = frozenset(wanted for attribute, wanted in BODY_RULES if attribute == "class")
+
+
 def find_body(root):
-    matched: dict[int, list] = {}
-    for element in root.xpath("//*[@class or @id]"):
-        classes = (element.get("class") or "").split()
-        ident = element.get("id") or ""
-        for priority, (attribute, wanted) in enumerate(BODY_RULES):
-            if attribute == "class":
-                hit = wanted in classes
-            else:
-                hit = ident.startswith(wanted[:-1]) if wanted.endswith("*") else ident == wanted
-            if hit:
-                matched.setdefault(priority, []).append(element)
-    for priority in sorted(matched):
-        found = [e for e in matched[priority] if _has_text(e, 20)]
+    by_class: dict[str, list] = {}
+    for element in root.iter(*_CONTAINER_TAGS):
+        classes = element.get("class")
+        if classes:
+            for token in classes.split():
+                if token in _BODY_CLASSES:
+                    by_class.setdefault(token, []).append(element)
+    for attribute, wanted in BODY_RULES:
+        if attribute == "class":
+            found = by_class.get(wanted, [])
+        elif wanted.endswith("*"):
+            found = root.xpath(f"//*[starts-with(@id, '{wanted[:-1]}')]")
+        else:
+            found = root.xpath(f"id('{wanted}')")  # libxml2 indexes HTML ids
+        found = [e for e in found if _has_text(e, 20)]
         if len(found) == 1:
             return found[0]
         if found:
