@@ -1,0 +1,71 @@
+"""A table drawn the way Word's PDF export draws it — borders as filled hairline rectangles, not
+stroked lines — built with PDFium's own page-object API, and read back as a grid."""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import re
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from parsers.formats import pdf
+from parsers.model import Grid, Paragraph
+
+
+def drawn_pdf(cells: dict[tuple[int, int], str], *, merged_first_row: bool) -> bytes:
+    document = pdfium.PdfDocument.new()
+    page = document.new_page(595, 842)
+
+    def text(x: float, y: float, value: str) -> None:
+        obj = pdfium_c.FPDFPageObj_NewTextObj(document.raw, b"Helvetica", ctypes.c_float(10))
+        buffer = ctypes.create_string_buffer((value + "\0").encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(obj, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, x, y)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+
+    def hairline(x: float, y: float, width: float, height: float) -> None:
+        obj = pdfium_c.FPDFPageObj_CreateNewRect(x, y, width, height)
+        pdfium_c.FPDFPageObj_SetFillColor(obj, 0, 0, 0, 255)
+        pdfium_c.FPDFPath_SetDrawMode(obj, pdfium_c.FPDF_FILLMODE_WINDING, 0)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+
+    xs, ys = [50, 150, 250, 350], [700, 680, 660, 640]
+    text(50, 760, "Annual report 2021")
+    for y in ys:
+        hairline(50, y - 0.25, 300, 0.5)
+    for column, x in enumerate(xs):
+        for row in range(3):
+            if not (merged_first_row and row == 0 and column == 2):
+                hairline(x - 0.25, ys[row + 1], 0.5, 20)
+    for (row, column), value in cells.items():
+        text(xs[column] + 5, ys[row + 1] + 5, value)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+CELLS = {(0, 0): "Item", (0, 1): "Decisions", (1, 0): "Licensing", (1, 1): "12", (1, 2): "3",
+         (2, 0): "Penalty", (2, 1): "7", (2, 2): "-2"}
+
+
+def test_filled_hairline_borders_make_the_grid_and_a_missing_border_a_merged_cell():
+    document = pdf.read(drawn_pdf(CELLS, merged_first_row=True))
+    paragraph, grid = document.blocks
+    assert isinstance(paragraph, Paragraph) and paragraph.text == "Annual report 2021"
+    assert isinstance(grid, Grid)
+    assert [[(cell.text, cell.origin) for cell in row] for row in grid.rows] == [
+        [("Item", None), ("Decisions", None), ("Decisions", (0, 1))],
+        [("Licensing", None), ("12", None), ("3", None)],
+        [("Penalty", None), ("7", None), ("-2", None)],
+    ]
+    # "-2" was drawn at x=255 in the cell spanning x 250-350, y 182-202 from the top of the page
+    page, x, y = map(int, re.fullmatch(r"pdf page (\d+) x=(\d+) y=(\d+)", grid.rows[2][2].source).groups())
+    assert page == 1 and x == 255 and 182 <= y <= 202
+
+
+def test_the_same_table_with_every_border_has_an_empty_cell_instead():
+    (_, grid) = pdf.read(drawn_pdf(CELLS, merged_first_row=False)).blocks
+    assert [(cell.text, cell.origin) for cell in grid.rows[0]] == [("Item", None), ("Decisions", None), ("", None)]
