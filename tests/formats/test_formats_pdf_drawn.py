@@ -1,5 +1,5 @@
-"""A table drawn the way Word's PDF export draws it — borders as filled hairline rectangles, not
-stroked lines — built with PDFium's own page-object API, and read back as a grid."""
+"""Tables drawn the way other exporters draw them — borders as filled hairline rectangles (Word) or
+as one stroked rectangle per cell — built with PDFium's own page-object API, and read back as grids."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import re
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+import pytest
 
 from parsers.formats import pdf
 from parsers.model import Grid, Paragraph
 
 
-def drawn_pdf(cells: dict[tuple[int, int], str], *, merged_first_row: bool) -> bytes:
+def drawn_pdf(cells: dict[tuple[int, int], str], *, merged_first_row: bool, cell_rectangles: bool = False) -> bytes:
     document = pdfium.PdfDocument.new()
     page = document.new_page(595, 842)
 
@@ -31,11 +32,25 @@ def drawn_pdf(cells: dict[tuple[int, int], str], *, merged_first_row: bool) -> b
         pdfium_c.FPDFPath_SetDrawMode(obj, pdfium_c.FPDF_FILLMODE_WINDING, 0)
         pdfium_c.FPDFPage_InsertObject(page.raw, obj)
 
+    def stroked_cell(x: float, y: float, width: float, height: float) -> None:
+        obj = pdfium_c.FPDFPageObj_CreateNewRect(x, y, width, height)
+        pdfium_c.FPDFPageObj_SetStrokeColor(obj, 0, 0, 0, 255)
+        pdfium_c.FPDFPageObj_SetStrokeWidth(obj, ctypes.c_float(0.5))
+        pdfium_c.FPDFPath_SetDrawMode(obj, 0, 1)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+
     xs, ys = [50, 150, 250, 350], [700, 680, 660, 640]
     text(50, 760, "Annual report 2021")
-    for y in ys:
+    if cell_rectangles:
+        for row in range(3):
+            for column in range(3):
+                if merged_first_row and row == 0 and column == 2:
+                    continue
+                span = 2 if merged_first_row and row == 0 and column == 1 else 1
+                stroked_cell(xs[column], ys[row + 1], 100 * span, 20)
+    for y in [] if cell_rectangles else ys:
         hairline(50, y - 0.25, 300, 0.5)
-    for column, x in enumerate(xs):
+    for column, x in enumerate([] if cell_rectangles else xs):
         for row in range(3):
             if not (merged_first_row and row == 0 and column == 2):
                 hairline(x - 0.25, ys[row + 1], 0.5, 20)
@@ -51,8 +66,9 @@ CELLS = {(0, 0): "Item", (0, 1): "Decisions", (1, 0): "Licensing", (1, 1): "12",
          (2, 0): "Penalty", (2, 1): "7", (2, 2): "-2"}
 
 
-def test_filled_hairline_borders_make_the_grid_and_a_missing_border_a_merged_cell():
-    document = pdf.read(drawn_pdf(CELLS, merged_first_row=True))
+@pytest.mark.parametrize("cell_rectangles", [False, True], ids=["filled-hairlines", "stroked-cell-rectangles"])
+def test_borders_make_the_grid_and_a_missing_border_a_merged_cell(cell_rectangles):
+    document = pdf.read(drawn_pdf(CELLS, merged_first_row=True, cell_rectangles=cell_rectangles))
     paragraph, grid = document.blocks
     assert isinstance(paragraph, Paragraph) and paragraph.text == "Annual report 2021"
     assert isinstance(grid, Grid)
