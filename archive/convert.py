@@ -153,6 +153,8 @@ def _run(command: list[str], *, timeout: float, what: str) -> subprocess.Complet
 def _ocr_and_parse(
     document: Document, data: bytes, *, filename: str | None, url: str | None, tools_path: str | None
 ) -> Report:
+    if document.format not in ("pdf", "image"):
+        return _unread(document, f"{document.status_detail}; OCR of {document.format.upper()} scans is not supported")
     tesseract = shutil.which("tesseract", path=tools_path)
     pdftoppm = shutil.which("pdftoppm", path=tools_path)
     if tesseract is None or (document.format == "pdf" and pdftoppm is None):
