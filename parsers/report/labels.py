@@ -14,7 +14,6 @@ from functools import lru_cache
 
 from parsers.model import Value
 
-_CN_NUMERALS = "一二三四五六七八九十"
 #: Characters kept by :func:`compact`: CJK ideographs, letters and digits.
 _NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _SPACES = re.compile(r"[\s\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
