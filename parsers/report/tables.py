@@ -135,7 +135,7 @@ _SECTION_KIND = (
     (re.compile(r"收到和处理|依申请"), APPLICATIONS),
     (re.compile(r"行政复议|行政诉讼"), REVIEW),
 )
-_HEADING = re.compile(r"^\s*[二三四]\s*[、.．]")
+_HEADING = re.compile(r"^\s*[一二三四五六七]\s*[、.．]")
 
 
 def _row_kind(cells: list[GridCell]) -> str | None:
@@ -157,19 +157,15 @@ def locate(blocks) -> dict[str, list[list[GridCell]]]:
         if isinstance(block, Paragraph):
             text = block.text.strip()
             if len(text) <= 40 and _HEADING.match(text):
-                for pattern, kind in _SECTION_KIND:
-                    if pattern.search(text):
-                        current = kind
-                        break
+                # a section heading decides where the next grid belongs (一、五、六: no table)
+                current = next((kind for pattern, kind in _SECTION_KIND if pattern.search(text)), None)
             continue
         if not isinstance(block, Grid):
             continue
         for row in block.rows:
             kind = _row_kind(row)
-            if kind is not None and kind != current:
-                # A row mark only switches tables at a plausible boundary: applications rows never
-                # mention review proceedings, and a review header is never inside disclosure.
-                current = kind
+            if kind is not None:
+                current = kind  # a table's own header words beat the heading above it
             if current is not None:
                 found[current].append(row)
     return found

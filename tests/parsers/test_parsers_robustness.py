@@ -181,3 +181,16 @@ def test_deeply_nested_markup_does_not_crash():
     opening, closing = b"<div><span>" * 5000, b"</span></div>" * 5000
     deep = b"<html><body><div id=zoom>" + opening + b"x" + closing + b"</div></body></html>"
     assert parse(deep, filename="deep.html").status in (Status.NOT_A_REPORT, Status.ERROR)
+
+
+def test_a_table_in_section_five_is_not_read_as_review_rows():
+    seed = (ROOT / "tests/fixtures/seeds/000_5101592a4cecb7a5.txt").read_text(encoding="utf-8")
+    extra = "五、存在的主要问题及改进情况\n\n问题\t数量\t整改\n错敏信息\t3\t3\n"
+    report = parse(seed.replace("五、存在的主要问题及改进情况\n", extra, 1).encode(), filename="extra.txt")
+    assert report.status == Status.FULL
+    assert [r.proceeding for r in report.review_litigation] == [
+        "administrative_review",
+        "litigation_direct",
+        "litigation_after_review",
+    ]
+    assert report.notes == []
