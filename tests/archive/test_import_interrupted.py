@@ -106,6 +106,9 @@ def test_an_interrupted_import_is_consistent_and_a_rerun_completes_it(tmp_path, 
 
     rerun = run_import(folder, interrupted)
     assert rerun.returncode == 0, rerun.stderr
+    assert rows(interrupted, "SELECT DISTINCT parser_version FROM reports") == versions, (
+        "the parser sources changed between the two imports (someone editing parsers/ meanwhile?)"
+    )
     assert f"unchanged: {stored}" in rerun.stdout
 
     # two databases: identical but for when each applied its migrations
