@@ -53,12 +53,17 @@ class WarcCaptureMiddleware:
         return response
 
 
+#: Hosts that answered with a challenge, for the whole process: every portal crawled side by side
+#: (``xxgknb crawl --all``) stops asking a host once one of them met its challenge.
+BLOCKED_HOSTS: dict[str, str] = {}
+
+
 class ChallengeMiddleware:
     """A WAF challenge stops that host for the rest of the crawl and is recorded; never worked around."""
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.blocked: dict[str, str] = {}
+        self.blocked = BLOCKED_HOSTS
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -165,7 +170,11 @@ class BackoffRetryMiddleware:
         name = type(exception).__name__
         if isinstance(exception, IgnoreRequest) or not any(
             word in name
-            for word in ("Timeout", "TimedOut", "ConnectionLost", "ConnectionRefused", "ResponseNeverReceived")
+            for word in (
+                "Timeout", "TimedOut", "ConnectionLost", "ConnectionRefused", "ResponseNeverReceived",
+                # Scrapy 2.19 wraps a reset connection in DownloadFailedError and a cut body in ResponseDataLossError
+                "DownloadFailed", "DataLoss",
+            )
         ):
             return None
         key, slot = self._slot(request)
@@ -185,7 +194,7 @@ class BackoffRetryMiddleware:
             return None
         if slot is not None:
             slot.delay = max(slot.delay, wait)
-            slot.lastseen = time.time()
+            slot.lastseen = time.monotonic()  # Scrapy 2.19 keeps slot times on the monotonic clock
             self.raised.add(key)
         logger.info("retrying %s in %.1fs (%s)", request.url, wait, why)
         retry = request.replace(dont_filter=True)

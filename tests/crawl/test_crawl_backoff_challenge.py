@@ -132,13 +132,13 @@ def test_challenge_stops_the_host_and_is_recorded_as_blocked(server, tmp_path):
         "110000_waf",
         "--url",
         server.origin + "/waf/index.html",
-        "--url",
-        server.origin + "/t/index.html",
     )
-    # Both portals live on the same host: once one meets the challenge, the host is not asked again.
-    challenged = [entry for entry in server.log if entry[1] == "/waf/index.html"]
-    assert len(challenged) == 1
-    rows = query(tmp_path, "SELECT portal_id, blocked, complete, failures_challenge FROM crawls ORDER BY portal_id")
-    assert rows[0] == ("110000_waf_0", 1, 0, 1)
-    reason = query(tmp_path, "SELECT reason, detail FROM crawl_failures WHERE url LIKE '%/waf/%'")
+    # The challenge is not retried or worked around: the host is asked nothing more.
+    assert [entry[1] for entry in server.log] == ["/robots.txt", "/waf/index.html"]
+    rows = query(tmp_path, "SELECT portal_id, blocked, blocked_hosts, complete, failures_challenge FROM crawls")
+    host = server.origin.split("://")[1]
+    assert rows == [("110000_waf", 1, f'["{host}"]', 0, 1)]
+    reason = query(tmp_path, "SELECT reason, detail FROM crawl_failures")
     assert reason == [("challenge", "HTTP 412")]
+    # The challenge page itself is archived, like every response.
+    assert query(tmp_path, "SELECT status FROM warc_records WHERE url LIKE '%/waf/%'") == [(412,)]
