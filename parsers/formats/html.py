@@ -382,13 +382,16 @@ def cell_text(cell) -> str:
     """A cell's text with its paragraphs/spans/line breaks joined (no space between CJK pieces)."""
     if not len(cell):
         return collapse(cell.text or "")
+    raw = text_of(cell).strip(" \t\r\n\u3000\xa0")
+    if not _SPACES.search(raw):
+        return raw  # one word or number, however many spans it was split into
     paragraphs = 0
     for element in cell.iterdescendants():
         if element.tag in _STRUCTURE:
             if element.tag == "br" or paragraphs:
                 return _joined_lines(cell)
             paragraphs = 1
-    return collapse(text_of(cell))  # at most one paragraph inside: no lines to join
+    return collapse(raw)  # at most one paragraph inside: no lines to join
 
 
 def _joined_lines(cell) -> str:
@@ -442,8 +445,9 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
                 c += 1
             text = cell_text(cell)
             where = f"{source} row {r + 1} col {c + 1}"
-            rowspan = _span(cell.get("rowspan"), min(MAX_SPAN, height - r))
-            colspan = _span(cell.get("colspan"), MAX_SPAN)
+            rowspan_attribute, colspan_attribute = cell.get("rowspan"), cell.get("colspan")
+            rowspan = _span(rowspan_attribute, min(MAX_SPAN, height - r)) if rowspan_attribute else 1
+            colspan = _span(colspan_attribute, MAX_SPAN) if colspan_attribute else 1
             placed[(r, c)] = GridCell(text, where)
             if rowspan > 1 or colspan > 1:
                 copy = GridCell(text, where, (r, c))
