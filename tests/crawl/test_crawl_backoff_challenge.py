@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import http.server
 import itertools
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from crawl_test_helpers import query, xxgknb
@@ -142,3 +145,62 @@ def test_challenge_stops_the_host_and_is_recorded_as_blocked(server, tmp_path):
     assert reason == [("challenge", "HTTP 412")]
     # The challenge page itself is archived, like every response.
     assert query(tmp_path, "SELECT status FROM warc_records WHERE url LIKE '%/waf/%'") == [(412,)]
+
+
+def test_polite_crawl_one_connection_per_host_and_robots_crawl_delay(tmp_path):
+    """Default politeness (delays shortened for the test): requests to a host never overlap, and the
+    robots.txt ``Crawl-delay`` (longer than the configured delay) spaces them."""
+
+    class PoliteScripted(Scripted):
+        in_flight = 0
+        overlaps = 0
+
+    class SlowHandler(Handler):
+        def answer(self, path, hit):
+            server = self.server
+            with server.lock:
+                server.in_flight += 1
+                server.overlaps += server.in_flight > 1
+            time.sleep(0.05)
+            with server.lock:
+                server.in_flight -= 1
+            if path == "/robots.txt":
+                return 200, {}, "User-agent: *\nCrawl-delay: 0.6\n"
+            if path.endswith("_3.html"):
+                return 200, {}, REPORT_BODY.format(title="丙局2023年政府信息公开工作年度报告")
+            return super().answer(path, hit if not path.endswith("_1.html") else 2)
+
+    server = PoliteScripted("127.0.0.1")
+    server.RequestHandlerClass = SlowHandler
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        scrapy = [
+            sys.executable,
+            "-m",
+            "scrapy.cmdline",
+            "crawl",
+            "portal",
+            "-a",
+            f"start_url={server.origin}/t/index.html",
+            "-s",
+            f"XXGKNB_DATA_DIR={tmp_path}",
+            "-s",
+            "DOWNLOAD_DELAY=0.2",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ]
+        result = subprocess.run(scrapy, capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2])
+        assert result.returncode == 0, result.stderr[-2000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert server.overlaps == 0
+    pages = [t for t, path, _ in server.log if path != "/robots.txt"]
+    assert len(pages) == 4  # the column and three reports
+    gaps = [b - a for a, b in itertools.pairwise(pages)]
+    assert min(gaps[1:]) >= 0.5, gaps  # Crawl-delay 0.6 s (±jitter) once robots.txt was read
+    robots = query(tmp_path, "SELECT count(*) FROM warc_records WHERE role = 'robots'")
+    assert robots == [(1,)]  # robots.txt itself is archived too
