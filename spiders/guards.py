@@ -276,7 +276,8 @@ class NetworkGuardMiddleware:
     def _refuse(self, request: Request, reason: str, detail: str):
         spider = self._spider()
         if spider is not None and hasattr(spider, "record_failure"):
-            spider.record_failure(request.url, reason, detail)
+            # Filed under the URL the portal links (the first of a redirect chain), as the spider does.
+            spider.record_failure((request.meta.get("redirect_urls") or [request.url])[0], reason, detail)
             if request.meta.get("role") in ("list", "start") and reason != "trap" and hasattr(spider, "list_failures"):
                 spider.list_failures += 1
         else:
