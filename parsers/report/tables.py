@@ -95,6 +95,8 @@ def align(
             score = sum(1 for i in value_cells if i - shift in wanted)
             if score > best_score:
                 best_shift, best_score = shift, score
+            if best_score == len(value_cells):
+                break  # every value already sits under a labelled column
         if best_shift is not None and (best_score > 0 or not value_cells):
             chosen = [cells[p + best_shift] if p + best_shift < len(cells) else None for p in positions]
             unused = [cells[i] for i in value_cells if i - best_shift not in wanted]
