@@ -133,3 +133,24 @@ def test_space_aligned_rows_become_a_grid_only_when_they_hold_numbers():
         ]
     ]
     assert blocks[-1].text == "这是一段  普通的  文字"
+
+
+def test_transposed_review_table_one_row_per_proceeding():
+    from parsers.report.tables import read_tables
+
+    text = (
+        "四、政府信息公开行政复议、行政诉讼情况\n"
+        "类别\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计\n"
+        "行政复议\t1\t0\t0\t0\t1\n"
+        "未经复议直接起诉\t0\t0\t0\t2\t2\n"
+        "复议后起诉\t0\t1\t0\t—\t1\n"
+    )
+    tables = read_tables(text_to_blocks(text))
+    assert {
+        r.proceeding: [r.cells[k].raw for k in ("upheld", "corrected", "other", "pending", "total")]
+        for r in tables.review_litigation
+    } == {
+        "administrative_review": ["1", "0", "0", "0", "1"],
+        "litigation_direct": ["0", "0", "0", "2", "2"],
+        "litigation_after_review": ["0", "1", "0", "—", "1"],
+    }
