@@ -167,7 +167,7 @@ def body_kind(agency: str | None) -> str | None:
         return "township"
     if name.endswith(("人民政府", "政府")):
         return "government"
-    if re.search(r"(管理委员会|管委会)$", name):
+    if re.search(r"(开发区|高新区|新区|园区|保税区|试验区|示范区|合作区).{0,6}(管理委员会|管委会)$", name):
         return "development_zone"
     if re.search(r"(局|委员会|委|厅|署|部|办|办公室|中心|院|所|站|队|会)$", name):
         return "department"
@@ -182,10 +182,10 @@ def level_of(agency: str | None, kind: str | None, region: Region) -> str | None
     if region.city:
         return "prefecture"
     if region.province:
-        # 北京市/上海市 … districts have no prefecture level in the code list
         return "province"
     if agency and (
-        agency.startswith(("国务院", "国家", "中国", "中华人民共和国")) or re.search(r"^[^市省区县]{1,8}部$", agency)
+        agency.startswith(("国务院", "国家", "中国", "中华人民共和国"))
+        or re.search(r"^[^市省区县镇乡]{1,8}(部|总局|总署)$", agency)
     ):
-        return "national"
+        return "national"  # ministries and central bodies name no region
     return None

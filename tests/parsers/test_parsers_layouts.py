@@ -154,3 +154,23 @@ def test_transposed_review_table_one_row_per_proceeding():
         "litigation_direct": ["0", "0", "0", "2", "2"],
         "litigation_after_review": ["0", "1", "0", "—", "1"],
     }
+
+
+@pytest.mark.parametrize(
+    ("agency", "kind", "level"),
+    [
+        ("教育部", "department", "national"),
+        ("海关总署", "department", "national"),
+        ("北京市城市管理委员会", "department", "province"),
+        ("苏州工业园区管理委员会", "development_zone", "prefecture"),
+        ("重庆市九龙坡区二郎街道办事处", "street_office", "township"),
+        ("肖家庄镇人民政府", "township", "township"),
+        ("三都水族自治县人民政府", "government", "county"),
+        ("韶关市浈江区人民政府办公室", "government_office", "county"),
+    ],
+)
+def test_body_kind_and_level(agency, kind, level):
+    from parsers.report.metadata import body_kind, level_of
+
+    assert body_kind(agency) == kind
+    assert level_of(agency, kind, find_region(agency)) == level
