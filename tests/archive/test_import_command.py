@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -10,6 +11,7 @@ from archive_test_helpers import SEEDS, dump, rows
 from click.testing import CliRunner
 
 from archive.corpus import report_id
+from parsers.model import APPLICANT_COLUMNS, OUTCOME_COLUMNS
 from xxgknb.cli import cli
 
 SEED_NAMES = sorted(p.name for p in SEEDS.glob("*.txt"))
@@ -191,3 +193,72 @@ def test_the_corpus_inside_the_imported_folder_is_not_imported(tmp_path):
     assert "unchanged: 5" in output and "new: 0" in output
     assert dump(corpus_path) == before
     assert rows(corpus_path, "SELECT count(*) FROM rejected_documents") == [(0,)]
+
+
+REPORT_FIXTURES = SEEDS.parent / "reports"
+
+
+def stored_applications(corpus_path: Path, rid: str) -> list[list]:
+    raw = {
+        (int(row), column): text
+        for row, column, text in rows(
+            corpus_path,
+            "SELECT row_key, column_key, raw FROM raw_cells WHERE report_id = ? AND section = 'applications'",
+            (rid,),
+        )
+    }
+    return [
+        [key, label, [raw.get((index, column), "") for column in APPLICANT_COLUMNS]]
+        for index, key, label in rows(
+            corpus_path,
+            "SELECT row_index, row_key, row_label FROM applications WHERE report_id = ? ORDER BY row_index",
+            (rid,),
+        )
+    ]
+
+
+def test_portal_pages_are_stored_exactly_as_printed(corpus_path):
+    """Every printed cell of the parser's HTML fixtures (TRS, #zoom, gkmlpt, GBK pages, merged and
+    blank cells) ends up in the corpus as printed: ``raw`` beside ``value``, blank as NULL."""
+    expectations = {
+        REPORT_FIXTURES / f"{path.stem}.html": json.loads(path.read_bytes())
+        for path in sorted((REPORT_FIXTURES / "expected").glob("*.json"))
+        if (REPORT_FIXTURES / f"{path.stem}.html").exists()
+    }
+    assert len(expectations) >= 4
+    import_(*expectations, "--db", corpus_path)
+    for page, expected in expectations.items():
+        rid = report_id(page.as_uri())
+        assert rows(corpus_path, "SELECT status FROM reports WHERE id = ?", (rid,)) == [(expected["status"],)], page
+        disclosure = rows(
+            corpus_path, "SELECT item, category, metric, raw FROM active_disclosure WHERE report_id = ?", (rid,)
+        )
+        assert sorted(disclosure) == sorted(tuple(cell) for cell in expected["active_disclosure"]), page
+        assert stored_applications(corpus_path, rid) == expected["applications"], page
+        review = {
+            proceeding: [raw for _column, raw in sorted(cells, key=lambda c: OUTCOME_COLUMNS.index(c[0]))]
+            for proceeding, cells in _group(
+                rows(
+                    corpus_path,
+                    "SELECT row_key, column_key, raw FROM raw_cells WHERE report_id = ?"
+                    " AND section = 'review_litigation'",
+                    (rid,),
+                )
+            ).items()
+        }
+        assert review == (expected["review_litigation"] or {}), page
+        issues = rows(corpus_path, "SELECT rule, location FROM validation_issues WHERE report_id = ?", (rid,))
+        assert sorted(issues) == sorted(tuple(v) for v in expected["violations"]), page
+        # blank is NULL, never 0
+        assert rows(
+            corpus_path,
+            "SELECT count(*) FROM raw_cells WHERE report_id = ? AND trim(raw) = '' AND value IS NOT NULL",
+            (rid,),
+        ) == [(0,)]
+
+
+def _group(triples: list[tuple]) -> dict[str, list[tuple[str, str]]]:
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for key, column, raw in triples:
+        grouped.setdefault(key, []).append((column, raw))
+    return grouped
