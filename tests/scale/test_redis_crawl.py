@@ -25,7 +25,10 @@ from xxgknb.sample_portal import SamplePortal
 CLI = [sys.executable, "-c", "from xxgknb.cli import cli; cli()"]
 REDIS_SERVER = shutil.which("redis-server")
 
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="Debian's redis-server is not installed (run.sh)")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(REDIS_SERVER is None, reason="Debian's redis-server is not installed (run.sh)"),
+]
 
 
 def _free_port() -> int:

@@ -91,6 +91,7 @@ def test_restamped_pdf_and_docx_are_valid_and_distinct():
     assert _cells(parse(docx_copy, filename="r.docx")) == _cells(parse(docx, filename="r.docx"))
 
 
+@pytest.mark.slow
 def test_build_ingests_the_synthetic_warc(tmp_path):
     data = tmp_path / "data"
     generated = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "synth.py"), "--size", "60", "--out",
