@@ -83,9 +83,7 @@ def align(
     """
     # copies of a merged value cell are the same value, not more values
     value_cells = [i for i in range(start, len(cells)) if cells[i].text.strip() and cells[i].origin is None]
-    usable = (
-        positions and len(positions) == width and all(b > a for a, b in itertools.pairwise(positions))
-    )
+    usable = positions and len(positions) == width and all(b > a for a, b in itertools.pairwise(positions))
     if usable:
         wanted = set(positions)
         best_shift, best_score = None, -1
