@@ -5,7 +5,9 @@ algorithm quadratic, a PDF that asks for gigabytes, a reader that segfaults.  So
 document is parsed in a worker process that
 
 * has an address-space limit (``RLIMIT_AS``): a document that needs more raises
-  ``MemoryError`` inside the worker, or kills it — either way only that document fails;
+  ``MemoryError`` inside the worker, or kills it — either way only that document fails.  The
+  limit covers the whole process, including what it shares with the parent it was forked from
+  (a few hundred MB for the importer), so keep it well above the parent's size;
 * is killed (``SIGKILL``) by the parent when one document takes longer than the time limit,
   and replaced by a fresh worker.
 

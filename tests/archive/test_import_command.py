@@ -262,3 +262,13 @@ def _group(triples: list[tuple]) -> dict[str, list[tuple[str, str]]]:
     for key, column, raw in triples:
         grouped.setdefault(key, []).append((column, raw))
     return grouped
+
+
+def test_a_file_name_with_spaces_and_chinese_becomes_a_percent_encoded_file_url(tmp_path, corpus_path):
+    path = tmp_path / "年报 2022" / "湛河区 住建局.txt"
+    path.parent.mkdir()
+    path.write_bytes((SEEDS / SEED_NAMES[0]).read_bytes())
+    import_(path.parent, "--db", corpus_path)
+    url = path.as_uri()
+    assert url.startswith("file:///") and "%20" in url and "%E6%B9%9B" in url
+    assert rows(corpus_path, "SELECT id, url FROM reports") == [(report_id(url), url)]
