@@ -223,12 +223,21 @@ def _after_colon(raw: str) -> str:
 
 
 def _value_after_label(element) -> str:
-    """The value of a label with nothing after it: the text that follows, or the next cell/sibling."""
-    if element.tail and element.tail.strip():
-        return collapse(element.tail)
-    sibling = element.getnext()
-    if sibling is not None:
-        return collapse(text_of(sibling))
+    """The value of a label with nothing after it: the text that follows, or the next cell/sibling.
+
+    The label may be wrapped (``<td><b>索 引 号：</b></td><td>…</td>``): then the value follows
+    the wrapper.
+    """
+    node = element
+    for _ in range(3):
+        if node.tail and node.tail.strip():
+            return collapse(node.tail)
+        sibling = node.getnext()
+        if sibling is not None:
+            return collapse(text_of(sibling))
+        node = node.getparent()
+        if node is None:
+            break
     return ""
 
 

@@ -174,3 +174,23 @@ def test_body_kind_and_level(agency, kind, level):
 
     assert body_kind(agency) == kind
     assert level_of(agency, kind, find_region(agency)) == level
+
+
+def test_gov_cn_metadata_table_with_wrapped_labels():
+    page = (
+        "<html><body><table>"
+        "<tr><td><b>索 引 号：</b></td><td>000014349/2023-00001</td><td><b>主题分类：</b></td><td>综合政务</td></tr>"
+        "<tr><td><b>发文机关：</b></td><td>国务院办公厅</td><td><b>成文日期：</b></td><td>2023年01月20日</td></tr>"
+        "<tr><td><b>标\u3000\u3000题：</b></td><td colspan=3>国务院办公厅2022年政府信息公开工作年度报告</td></tr>"
+        "</table><div id='UCAP-CONTENT'><p>一、总体情况</p><p>2022年，国务院办公厅坚持以公开为常态。</p></div>"
+        "</body></html>"
+    ).encode()
+    document = read_html(page)
+    assert document.metadata == {
+        "索引号": "000014349/2023-00001",
+        "主题分类": "综合政务",
+        "发文机关": "国务院办公厅",
+        "成文日期": "2023年01月20日",
+        "标题": "国务院办公厅2022年政府信息公开工作年度报告",
+    }
+    assert [b.text for b in document.blocks] == ["一、总体情况", "2022年，国务院办公厅坚持以公开为常态。"]
