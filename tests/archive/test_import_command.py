@@ -272,3 +272,14 @@ def test_a_file_name_with_spaces_and_chinese_becomes_a_percent_encoded_file_url(
     url = path.as_uri()
     assert url.startswith("file:///") and "%20" in url and "%E6%B9%9B" in url
     assert rows(corpus_path, "SELECT id, url FROM reports") == [(report_id(url), url)]
+
+
+def test_a_db_path_that_is_not_a_database_is_a_one_line_error(tmp_path):
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_bytes(b"these are my notes, not a database\n" * 100)
+    result = CliRunner().invoke(cli, ["import", str(SEEDS), "--db", str(not_a_db)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {not_a_db}: cannot open as a corpus: file is not a database"
+    )
+    assert not_a_db.read_bytes() == b"these are my notes, not a database\n" * 100

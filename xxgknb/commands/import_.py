@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -57,7 +58,10 @@ def import_command(
     """
     files = importer.find_files(paths, corpus_path=db_path)
     Path(db_path).absolute().parent.mkdir(parents=True, exist_ok=True)
-    db = corpus.open_corpus(db_path)
+    try:
+        db = corpus.open_corpus(db_path)
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{db_path}: cannot open as a corpus: {exc}") from exc
     workers = jobs or default_workers()
     click.echo(f"Importing {len(files)} files into {db_path} with {workers} worker(s)", err=True)
     done: list[importer.FileOutcome] = []
@@ -78,6 +82,9 @@ def import_command(
             err=True,
         )
         sys.exit(130)
+    except sqlite3.OperationalError as exc:  # locked by another writer beyond the busy timeout, disk full, …
+        stored = f"{len(done)} of {len(files)} files stored"
+        raise click.ClickException(f"{db_path}: {exc}; {stored}, run the same command again to finish") from exc
     finally:
         db.close()
     _print_summary(summary, db_path)
