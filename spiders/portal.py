@@ -59,6 +59,8 @@ _SCAN_TEXT = re.compile(
     r"^(政务动态|工作动态|政务要闻|通知公告|公告公示|最新文件|最新信息|法定主动公开内容|其他信息|专题专栏)$"
 )
 MAX_DISCOVERY_HOPS = 2
+#: More unlisted reports than this (and than half of those known) in one crawl is a site change, not removals.
+MAX_GONE_AT_ONCE = 5
 #: List hops below a column: year → group → unit → pages; more is a trap.
 MAX_LIST_DEPTH = 30
 _HTML_TYPES = ("text/html", "application/xhtml")
@@ -154,6 +156,24 @@ class PortalSpider(scrapy.Spider):
         gone: list[str] = []
         if complete:
             gone = self.state.unlisted(self.portal.id, self.crawl_id)
+            live = sum(
+                1
+                for row in self.known.values()
+                if row.get("role") in ("item", "attachment")
+                and row.get("status")
+                and 200 <= row["status"] < 300
+                and not row.get("gone_since")
+            )
+            if gone and (not self.listed or len(gone) > max(MAX_GONE_AT_ONCE, live // 2)):
+                # A redesigned site (column moved, discovery failed) looks like "everything removed":
+                # that is not evidence of removal, so nothing is marked gone and the crawl counts as incomplete.
+                logger.warning(
+                    "[%s] %d of %d known reports not linked any more: not marking them gone (site changed?)",
+                    self.portal.id,
+                    len(gone),
+                    live,
+                )
+                complete, gone = False, []
             self.state.mark_gone(gone, now())
         fetched_at = now()
         target = f"{CRAWL_END_PREFIX}{self.crawl_id}:{self.portal.id}"
@@ -528,6 +548,9 @@ class PortalSpider(scrapy.Spider):
             message = str(failure.value)
             if "robots.txt" in message:
                 self.record_failure(url, "robots", "Disallowed by robots.txt")
+            elif "blocked by a challenge" in message:
+                # Another portal of this process met the host's challenge: this crawl is cut short too.
+                self.blocked_hosts.setdefault(urlsplit(url).netloc, message)
             elif "challenge" not in message:
                 self.record_failure(url, "http_error", message)
         elif "Timeout" in type(failure.value).__name__ or "TimedOut" in type(failure.value).__name__:

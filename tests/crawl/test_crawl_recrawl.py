@@ -92,3 +92,20 @@ def test_recrawl_unchanged_edited_removed(own_portal, tmp_path):
         "WHERE crawl_id = (SELECT max(crawl_id) FROM crawls)",
     )
     assert status == [(1, 1)]
+
+
+def test_most_reports_vanishing_at_once_is_not_taken_as_removal(tmp_path):
+    """A redesign that hides the column looks like "every report removed": nothing is marked gone."""
+    from crawl_test_helpers import xxgknb
+
+    with SamplePortal(port=0, seed=1) as portal:
+        site = next(s for s in portal.sites if s["id"] == "trs-city")
+        args = ["crawl", "--no-politeness", "-q", "--data", str(tmp_path), "--url", site["start_url"]]
+        xxgknb(*args)
+        reports = [r for r in portal.manifest["reports"] if r["site"] == "trs-city" and r["must_find"]]
+        for report in reports[:8]:
+            portal.remove_report(report["url"])
+        xxgknb(*args)
+    assert query(tmp_path, "SELECT count(*) FROM reports WHERE gone = 1") == [(0,)]
+    last = query(tmp_path, "SELECT complete, gone_reports FROM crawls ORDER BY started_at DESC LIMIT 1")
+    assert last == [(0, 0)]
