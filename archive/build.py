@@ -151,9 +151,12 @@ def _pending_versions(db: sqlite_utils.Database, parser_version: str) -> Iterato
     for row in db.execute("SELECT url, sha256, NULL FROM rejected_documents"):
         stored.setdefault(row[0], (row[1], None))
     rows = db.execute(
-        "SELECT url, final_url, warc_file, offset, sha256, fetched_at, portal_id, role, content_type, link_text "
-        "FROM warc_records WHERE status BETWEEN 200 AND 299 AND role IN ('item', 'attachment', 'list', 'start') "
-        "ORDER BY url, fetched_at, rowid"
+        "SELECT w.url, w.final_url, w.warc_file, w.offset, w.sha256, w.fetched_at, w.portal_id, w.role, "
+        "w.content_type, w.link_text FROM warc_records w LEFT JOIN crawl_urls c ON c.url = w.url "
+        "WHERE w.status BETWEEN 200 AND 299 AND (w.role IN ('item', 'attachment') "
+        # Navigation pages the crawler saw are not reports ('list'); unknown ones (a fresh index) are examined.
+        "OR (w.role IN ('list', 'start') AND coalesce(c.verdict, '') != 'list')) "
+        "ORDER BY w.url, w.fetched_at, w.rowid"
     )
     current_url: str | None = None
     versions: list[_Version] = []

@@ -46,7 +46,14 @@ from parsers.cms import adapter_for
 from parsers.cms.article import document_type, read_article
 from parsers.cms.base import Fetch, clean, parse_html
 from parsers.cms.charset import decode_html
-from parsers.cms.classify import ATTACHMENT_HOLDER, LOOKALIKE, REPORT, classify_link, report_like_title
+from parsers.cms.classify import (
+    ATTACHMENT_HOLDER,
+    LOOKALIKE,
+    REPORT,
+    body_signal_count,
+    classify_link,
+    report_like_title,
+)
 from parsers.cms.discover import find_report_columns, is_report_column
 from parsers.cms.gkmlpt import classify_id
 from spiders.registry import Portal, adhoc_portal
@@ -346,6 +353,7 @@ class PortalSpider(scrapy.Spider):
             return
         url = response.url
         hops = response.meta.get("hops", 0)
+        self._note_navigation(response.request.url, text)
         if is_report_column(url, text) or classify_id(url, text):
             yield from self.parse_list(response)
             return
@@ -396,6 +404,7 @@ class PortalSpider(scrapy.Spider):
             self.record_failure(url, "empty_body", f"HTTP {response.status}, no body on a list page")
             return
         self.counts["list_pages"] += 1
+        self._note_navigation(response.request.url, text)
         mode = response.meta.get("mode", "column")
         depth = response.meta.get("depth_list", 0)
         name, adapter = adapter_for(response.meta.get("cms"), url, text)
@@ -432,6 +441,11 @@ class PortalSpider(scrapy.Spider):
                     meta={"depth_list": depth + 1, "mode": mode, "cms": fetch.cms or name},
                     parent=url,
                 )
+
+    def _note_navigation(self, url: str, text: str) -> None:
+        """Tell ``xxgknb build`` whether a navigation page may itself be a report (hand-built sites,
+        single-article Hanweb columns); pages marked ``list`` are not examined again."""
+        self.state.set_verdict(url, REPORT if body_signal_count(text) >= 2 else "list")
 
     def _item_requests(self, url: str, listed_as: str | None, *, parent: str, link_text: str, role: str):
         """Requests for a report candidate: none when what is archived is still current."""
