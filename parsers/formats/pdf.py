@@ -537,12 +537,12 @@ def _assemble(pages: list[list[_PageItem]], furniture: set[int], label: str) -> 
 
 
 def _continues(previous: _TablePart, part: _TablePart, page: int) -> bool:
-    """Is ``part`` (first thing on ``page``) the continuation of ``previous`` (last thing on the page before)?"""
-    return (
-        previous.page == page - 1
-        and abs(previous.left - part.left) <= SNAP * 2
-        and abs(previous.right - part.right) <= SNAP * 2
-    )
+    """Is ``part`` (first thing on ``page``) the continuation of ``previous`` (last thing on the page before)?
+
+    The widths must agree, not the positions: with mirrored margins a table moves left or right
+    from an odd page to an even one.
+    """
+    return previous.page == page - 1 and abs((previous.right - previous.left) - (part.right - part.left)) <= SNAP * 2
 
 
 def _paragraphs(lines: list[_Line], page: int, label: str) -> list[Paragraph]:
@@ -603,7 +603,7 @@ class _CellLayout:
     ys: list[float]
     roots: list[int]
     """root elementary cell (row * n_cols + col, always the region's top-left) of every elementary cell"""
-    region_chars: dict[int, list[tuple[PositionedChar, int, float]]]
+    region_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]]
     label: str
     _texts: dict[int, str] = field(default_factory=dict)
 
@@ -625,8 +625,8 @@ class _CellLayout:
         members = self.region_chars.get(root)
         if not members:
             return None
-        char, page, shift = min(members, key=lambda member: (member[0].top, member[0].x0))
-        return f"{self.label} page {page + 1} x={char.x0:.0f} y={char.top - shift:.0f}"
+        _, page, char = min(members, key=lambda member: (member[0].top, member[0].x0))
+        return f"{self.label} page {page + 1} x={char.x0:.0f} y={char.top:.0f}"
 
     @property
     def n_cols(self) -> int:
@@ -648,13 +648,13 @@ class _CellLayout:
 
 
 def _lay_out_cells(
-    horizontals: list[Ruling], verticals: list[Ruling], chars: list[tuple[PositionedChar, int, float]], *,
+    horizontals: list[Ruling], verticals: list[Ruling], chars: list[tuple[PositionedChar, int, PositionedChar]], *,
     label: str, collapse: frozenset[float] = frozenset(), joins: tuple[float, ...] = (),
 ) -> _CellLayout | None:
     """Rulings + characters → merged cells.
 
-    ``chars`` are (character, page, shift): the character placed on the virtual surface of a table
-    stacked over several pages, its page, and how far it was moved down to get there.
+    ``chars`` are (character, page, original): the character placed on the virtual surface of a table
+    stacked over several pages, its page, and the character where the page has it.
     ``collapse`` are join lines (virtual y) to ignore because the row was split by a page break;
     at the other ``joins`` a merged cell that the page break cut in two is joined again.
     """
@@ -691,16 +691,16 @@ def _lay_out_cells(
             if r + 1 < n_rows and not covered(horizontal_spans[r + 1], (xs[c] + xs[c + 1]) / 2):
                 union(r * n_cols + c, (r + 1) * n_cols + c)
 
-    cell_chars: dict[int, list[tuple[PositionedChar, int, float]]] = {}
-    for char, page, shift in chars:
+    cell_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]] = {}
+    for char, page, original in chars:
         r = bisect_right(ys, char.cy) - 1
         c = bisect_right(xs, char.cx) - 1
         if 0 <= r < n_rows and 0 <= c < n_cols:
-            cell_chars.setdefault(r * n_cols + c, []).append((char, page, shift))
+            cell_chars.setdefault(r * n_cols + c, []).append((char, page, original))
 
     _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars)
 
-    region_chars: dict[int, list[tuple[PositionedChar, int, float]]] = {}
+    region_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]] = {}
     for cell, members in cell_chars.items():
         region_chars.setdefault(find(cell), []).extend(members)
     roots = [find(i) for i in range(n_rows * n_cols)]
@@ -753,7 +753,7 @@ def _top_rows(part: _TablePart, label: str) -> _CellLayout | None:
     return _lay_out_cells(
         [h for h in part.horizontals if h.y0 <= bottom],
         [Ruling(v.x0, v.y0, v.x1, min(v.y1, bottom)) for v in part.verticals if v.y0 < bottom - SNAP],
-        [(c, part.page, 0.0) for c in part.chars if c.cy < bottom],
+        [(c, part.page, c) for c in part.chars if c.cy < bottom],
         label=label,
     )
 
@@ -789,22 +789,25 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
         parts = [first, *(_without_repeated_header(head, part, label) for part in parts[1:])]
     horizontals: list[Ruling] = []
     verticals: list[Ruling] = []
-    chars: list[tuple[PositionedChar, int, float]] = []
+    chars: list[tuple[PositionedChar, int, PositionedChar]] = []
     joins: list[float] = []  # virtual y where each continuation part starts
     shift = previous_bottom = 0.0
     for number, part in enumerate(parts):
+        dx = parts[0].left - part.left
         if number:
             shift = previous_bottom - part.top
             joins.append(previous_bottom)
-        if shift:
-            horizontals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.horizontals)
-            verticals.extend(Ruling(s.x0, s.y0 + shift, s.x1, s.y1 + shift) for s in part.verticals)
-            chars.extend((PositionedChar(c.text, c.x0, c.top + shift, c.x1, c.bottom + shift), part.page, shift)
-                         for c in part.chars)
+        if shift or dx:
+            horizontals.extend(Ruling(s.x0 + dx, s.y0 + shift, s.x1 + dx, s.y1 + shift) for s in part.horizontals)
+            verticals.extend(Ruling(s.x0 + dx, s.y0 + shift, s.x1 + dx, s.y1 + shift) for s in part.verticals)
+            chars.extend(
+                (PositionedChar(c.text, c.x0 + dx, c.top + shift, c.x1 + dx, c.bottom + shift), part.page, c)
+                for c in part.chars
+            )
         else:
             horizontals.extend(part.horizontals)
             verticals.extend(part.verticals)
-            chars.extend((c, part.page, 0.0) for c in part.chars)
+            chars.extend((c, part.page, c) for c in part.chars)
         previous_bottom = part.bottom + shift
 
     layout = _lay_out_cells(horizontals, verticals, chars, label=label, joins=tuple(joins))

@@ -129,3 +129,24 @@ def test_pages_with_a_rotate_entry_read_the_same(formats_dir):
         if expected is None:
             expected = grids(document)
         assert grids(document) == expected
+
+
+def test_a_table_continued_on_a_page_with_mirrored_margins_is_still_one_table(formats_dir, pdf_document):
+    """Printed reports mirror their margins: the continuation sits 18 pt further right on even pages."""
+    shifted = pdfium.PdfDocument(str(formats_dir / "report_2021.pdf"))
+    for index in range(1, len(shifted), 2):
+        page = shifted[index]
+        for obj in page.get_objects():
+            obj.transform(pdfium.PdfMatrix().translate(18, 0))
+        page.gen_content()
+    buffer = io.BytesIO()
+    shifted.save(buffer)
+    document = pdf.read(buffer.getvalue())
+    assert [g for g, _ in grids(document)] == [g for g, _ in grids(pdf_document)]
+    applications = [b for b in document.blocks if isinstance(b, Grid)][1]
+    unshifted = [b for b in pdf_document.blocks if isinstance(b, Grid)][1]
+    on_page_4 = [(a.source, b.source) for row_a, row_b in zip(applications.rows, unshifted.rows, strict=True)
+                 for a, b in zip(row_a, row_b, strict=True) if a.source.startswith("pdf page 4 ") and a.origin is None]
+    assert on_page_4
+    for moved, original in on_page_4:  # sources are positions on the page as printed: 18 pt to the right
+        assert int(moved.split("x=")[1].split()[0]) - int(original.split("x=")[1].split()[0]) in (17, 18, 19)
