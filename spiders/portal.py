@@ -25,15 +25,20 @@ longer linked from the portal are marked gone.
 :param start_url: start page of a portal that is not in the registry
 :param cms: CMS hint for ``start_url``
 :param crawl_id: shared by every portal crawled in one run (default: the start time)
+:param portal_id: id to file a ``start_url`` portal under (default: from its host and path)
+:param portal_name: its name
+:param scope: URL prefix the crawl stays under (default: the start URL's host)
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -44,7 +49,7 @@ from archive.crawlstate import CRAWL_END_PREFIX, CrawlState, Exchange
 from archive.warc import WarcWriter, decode_content, sha256
 from parsers.cms import adapter_for
 from parsers.cms.article import document_type, read_article
-from parsers.cms.base import Fetch, clean, parse_html
+from parsers.cms.base import Fetch, anchors, clean, parse_html
 from parsers.cms.charset import decode_html
 from parsers.cms.classify import (
     ATTACHMENT_HOLDER,
@@ -110,7 +115,6 @@ class PortalSpider(scrapy.Spider):
             "pages_fetched": 0,
             "not_modified": 0,
             "list_pages": 0,
-            "reports_found": 0,
             "new_reports": 0,
             "changed_reports": 0,
             "lookalikes_skipped": 0,
@@ -127,7 +131,7 @@ class PortalSpider(scrapy.Spider):
         data_dir = Path(crawler.settings.get("XXGKNB_DATA_DIR", "data"))
         spider.state = CrawlState(data_dir)
         folder = data_dir / "warc" / spider.portal.id
-        spider.warc_path = folder / f"{spider.crawl_id}-{_pid()}.warc.gz"
+        spider.warc_path = folder / f"{spider.crawl_id}-{os.getpid()}.warc.gz"
         for message in spider.state.recover(spider.portal.id, skip=[spider.warc_path]):
             logger.warning("%s", message)
         spider.known = spider.state.known(spider.portal.id)
@@ -319,8 +323,6 @@ class PortalSpider(scrapy.Spider):
         method = fetch.method
         pairs = fetch.form or form or ()
         if method == "POST":
-            from urllib.parse import urlencode
-
             body = urlencode(pairs).encode("utf-8")
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
             full_meta["form"] = pairs
@@ -578,8 +580,6 @@ class PortalSpider(scrapy.Spider):
 
 
 def _scan_links(url: str, text: str) -> list[tuple[str, str]]:
-    from parsers.cms.base import anchors
-
     return [(link.url, link.text) for link in anchors(url, parse_html(text)) if _SCAN_TEXT.match(link.text)]
 
 
@@ -607,15 +607,7 @@ def _header_pairs(headers) -> list[tuple[str, str]]:
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
-
-
-def _pid() -> int:
-    import os
-
-    return os.getpid()
