@@ -18,6 +18,7 @@ QUERIES = [
     "依申请", "碳达峰", "请公开",               # 3 characters: words jieba does not know
     "政府信息公开", "12345热线", "年度报告",   # 4+ characters
     "COVID-19", "covid", "A", "疫",             # mixed ASCII, case, single characters
+    "𠀀字", "😀", "ｘ",                          # beyond the BMP, full-width
     "疫 情", "复 议",                           # terms that must both occur (AND)
     "疫情防控信息",                              # only in one hand-built report
     "不存在的词语",                              # nothing
