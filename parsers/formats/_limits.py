@@ -9,6 +9,7 @@ support all off.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from io import BytesIO
 
 from lxml import etree
@@ -55,7 +56,7 @@ class BoundedZip:
         try:
             with self.archive.open(name) as member:
                 content = member.read(MAX_MEMBER_BYTES + 1)
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
             raise ValueError(f"corrupt zip member {name}: {exc}") from exc
         if len(content) > MAX_MEMBER_BYTES:
             raise LimitExceeded(f"{name} inflates to more than {MAX_MEMBER_BYTES // 2**20} MB (zip bomb?)")

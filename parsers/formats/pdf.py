@@ -119,6 +119,8 @@ def read(data: bytes, *, filename: str | None = None, fmt: str = "pdf") -> Docum
         return Document(format="pdf", status=Status.ERROR, status_detail=reason)
     try:
         return _read_document(pdf)
+    except (pdfium.PdfiumError, ValueError, OSError) as exc:  # a damaged page or object deep in the file
+        return Document(format="pdf", status=Status.ERROR, status_detail=f"unreadable PDF: {exc}")
     finally:
         pdf.close()
 

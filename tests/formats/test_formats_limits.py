@@ -4,9 +4,11 @@ and never cost unbounded memory: encrypted PDF, zip bomb, XML entity bomb, 500 p
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 
 import pypdfium2 as pdfium
+import pytest
 
 import parsers
 from archive.convert import parse_with_conversions
@@ -97,3 +99,26 @@ def test_parse_with_conversions_never_raises_on_junk():
         report = parse_with_conversions(data, filename=name)
         assert report.status in ("error", "needs_converter", "not_a_report"), (name, report.status)
         assert report.status_detail, name
+
+
+@pytest.mark.parametrize("name, reader", [
+    ("report_2021.pdf", pdf.read), ("report_2021.docx", docx.read), ("report_2021.ofd", ofd.read),
+    ("stats.xlsx", lambda data: spreadsheet.read(data, fmt="xlsx")),
+    ("stats.xls", lambda data: spreadsheet.read(data, fmt="xls")),
+])
+def test_damaged_copies_of_real_files_end_in_a_document_not_an_exception(formats_dir, name, reader):
+    original = (formats_dir / name).read_bytes()
+    rnd = random.Random(name)
+    statuses = set()
+    for attempt in range(16):
+        damaged = bytearray(original)
+        if attempt % 2:
+            damaged = damaged[: rnd.randrange(64, len(damaged))]
+        else:
+            for _ in range(30):
+                damaged[rnd.randrange(len(damaged))] = rnd.randrange(256)
+        document = reader(bytes(damaged))
+        assert document.status in (None, "error", "needs_ocr"), document.status
+        assert document.status is None or document.status_detail
+        statuses.add(document.status)
+    assert "error" in statuses  # the damage was real
