@@ -47,14 +47,22 @@ def table_rows(db: Path, table: str) -> set[tuple]:
     return set(rows(db, f"SELECT * FROM {table}"))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("stop", ["ctrl-c", "kill -9"])
-def test_an_interrupted_import_is_consistent_and_a_rerun_completes_it(tmp_path, stop):
-    folder = tmp_path / "reports"
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory) -> tuple[Path, Path, int]:
+    """A folder of reports and the corpus an uninterrupted import makes of it."""
+    base = tmp_path_factory.mktemp("interrupt")
+    folder = base / "reports"
     total = make_folder(folder)
-    clean = tmp_path / "clean.db"
+    clean = base / "clean.db"
     assert run_import(folder, clean).returncode == 0
     assert report_count(clean) == total
+    return folder, clean, total
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", ["ctrl-c", "kill -9"])
+def test_an_interrupted_import_is_consistent_and_a_rerun_completes_it(tmp_path, imported, stop):
+    folder, clean, total = imported
 
     interrupted = tmp_path / "interrupted.db"
     process = subprocess.Popen(
