@@ -135,8 +135,10 @@ class NetworkGuardMiddleware:
             self._allowed = {host_port(url) for url in urls}
             for extra in self.extra_hosts:
                 self._allowed.add(host_port(extra if "://" in extra else f"http://{extra}/"))
-            for host, _port in self._allowed:
-                addresses = self.resolve(host)
+            # Only the portal's own hosts may be private (a portal on an intranet, the sample portal
+            # on loopback); an extra host resolving to a private address is refused.
+            for url in urls:
+                addresses = self.resolve(host_port(url)[0])
                 if isinstance(addresses, list):
                     self._own_addresses.update(addresses)
         return self._allowed
@@ -294,7 +296,7 @@ class TrapGuardMiddleware:
         self.per_column = settings.getint("XXGKNB_MAX_LIST_PAGES_PER_COLUMN")
         self.max_barren = settings.getint("XXGKNB_MAX_BARREN_LIST_PAGES")
         self.depth_limit = settings.getint("DEPTH_LIMIT")
-        self.column_pages: dict[str, int] = {}
+        self.column_pages: dict[str, set[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -330,18 +332,24 @@ class TrapGuardMiddleware:
             return f"depth {depth} over DEPTH_LIMIT {self.depth_limit} (from {response.url})"
         if request.meta.get("role") != "list":
             return None
-        parent_is_list = response.meta.get("role") == "list"
-        column = response.meta.get("guard_column", response.url) if parent_is_list else request.url
+        # A list request at list depth 0 opens a column; deeper ones page through their parent's.
+        if request.meta.get("depth_list", 0) == 0:
+            column = request.url
+        else:
+            column = response.meta.get("guard_column") or response.url
         request.meta["guard_column"] = column
+        pages = self.column_pages.setdefault(column, {column})
+        if request.url in pages:
+            return None  # a page of this column already asked for: Scrapy's duplicate filter drops it
         new_items = self._seen() - response.meta.get("guard_seen_before", 0)
+        parent_is_list = response.meta.get("role") == "list" or response.meta.get("guard_column")
         barren = 0 if new_items > 0 or not parent_is_list else response.meta.get("guard_barren", 0) + 1
         request.meta["guard_barren"] = barren
         if self.max_barren and barren > self.max_barren:
             return f"{barren} list pages in a row brought no new item (column {column})"
-        count = self.column_pages.get(column, 0) + 1
-        if self.per_column and count > self.per_column:
+        if self.per_column and len(pages) > self.per_column:
             return f"more than {self.per_column} list pages in column {column}"
-        self.column_pages[column] = count
+        pages.add(request.url)
         return None
 
     def _record(self, request: Request, why: str) -> None:
