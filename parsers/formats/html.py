@@ -40,7 +40,7 @@ BODY_RULES = (
     ("id", "article"),
     ("class", "content"),
 )
-_DROP = ("script", "style", "noscript", "iframe", "object", "embed", "template", "select", "button", "head")
+_DROP = ("script", "style", "noscript", "iframe", "object", "embed", "template", "select", "button")
 _BLOCK = frozenset(
     [
         "p",
@@ -137,15 +137,16 @@ MAX_TABLE_CELLS = 20_000
 
 
 def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declared: str | None = None) -> Document:
-    text, _encoding = decode(data, declared)
-    root = _parse(text)
+    text, encoding = decode(data, declared)
+    # valid UTF-8 goes to libxml2 as it is; anything else as the text we decoded
+    root = _parse(data if encoding == "utf-8" else text.encode("utf-8", errors="replace"))
     if root is None:
         return Document(format="html", status=Status.ERROR, status_detail="unreadable HTML: no document")
     document = Document(format="html")
-    document.metadata = read_metadata(root)
     for element in list(root.iter(*_DROP)):
         _remove(element)
     body = find_body(root)
+    document.metadata = read_metadata(root, body)
     document.title = _title(root, document.metadata)
     if body is None:
         return document
@@ -156,13 +157,12 @@ def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declare
     return document
 
 
-def _parse(text: str):
+def _parse(utf8: bytes):
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
     try:
-        root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
+        return etree.fromstring(utf8, parser)
     except (etree.XMLSyntaxError, ValueError):
         return None
-    return root
 
 
 def _remove(element) -> None:
@@ -191,7 +191,22 @@ def _norm_label(text: str) -> str:
 _LABEL_INITIALS = frozenset(label[0] for label in METADATA_LABELS)
 
 
-def read_metadata(root) -> dict[str, str]:
+def read_metadata(root, body=None) -> dict[str, str]:
+    """``<meta>`` tags and the 信息公开 label/value block.
+
+    The block sits outside the article on nearly every portal, so ``body`` is searched only
+    when nothing was found around it.
+    """
+    if body is not None and body is not root and (parent := body.getparent()) is not None:
+        position = parent.index(body)
+        parent.remove(body)  # the tail text travels with the element and comes back with it
+        try:
+            metadata = read_metadata(root)
+        finally:
+            parent.insert(position, body)
+        if not any(label in metadata for label in METADATA_LABELS):
+            metadata = read_metadata(root)
+        return metadata
     metadata: dict[str, str] = {}
     for meta in root.iter("meta"):
         name = (meta.get("name") or meta.get("property") or "").lower()
