@@ -194,3 +194,36 @@ def test_a_table_in_section_five_is_not_read_as_review_rows():
         "litigation_after_review",
     ]
     assert report.notes == []
+
+
+def _as_html(document) -> bytes:
+    """The same blocks a text reader produced, written as a portal page."""
+    from html import escape
+
+    from parsers.model import Grid
+
+    parts = ["<html><head><meta charset='utf-8'></head><body><div class='TRS_Editor'>"]
+    for block in document.blocks:
+        if isinstance(block, Grid):
+            rows = "".join(
+                "<tr>" + "".join(f"<td><p><span>{escape(c.text)}</span></p></td>" for c in row) + "</tr>"
+                for row in block.rows
+            )
+            parts.append(f"<table border='1'>{rows}</table>")
+        else:
+            parts.append(f"<p>{escape(block.text)}</p>")
+    parts.append("</div></body></html>")
+    return "".join(parts).encode("utf-8")
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=[s.stem[:3] for s in SEEDS])
+def test_the_same_tables_as_html_read_the_same(seed):
+    from parsers.formats import read_document
+
+    data = seed.read_bytes()
+    as_text = parse(data, filename="r.txt")
+    as_html = parse(_as_html(read_document(data, filename="r.txt")), filename="r.html")
+    assert as_html.status == as_text.status == Status.FULL
+    assert _cells(as_html) == _cells(as_text)
+    assert (as_html.year, as_html.agency, as_html.template) == (as_text.year, as_text.agency, as_text.template)
+    assert [v.location for v in as_html.violations] == [v.location for v in as_text.violations]
