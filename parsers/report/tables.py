@@ -421,6 +421,25 @@ def _applicant_key(text: str) -> str | None:
     return None
 
 
+def _applicant_columns(positions: dict[str, int], first_row: list[GridCell], start: int):
+    """Columns in the order to read values, and their grid positions (``None``: no usable geometry).
+
+    Normally the template's order.  A header that prints the columns in another order is
+    believed only when the first data row's values sit exactly under its labels.
+    """
+    if len(positions) < 3:
+        return list(APPLICANT_COLUMNS), None
+    columns = [k for k in APPLICANT_COLUMNS if k in positions]
+    geometry = [positions[k] for k in columns]
+    if all(b > a for a, b in itertools.pairwise(geometry)) or len(set(geometry)) < len(geometry):
+        return columns, geometry
+    printed = sorted(columns, key=positions.__getitem__)
+    values = {i for i, cell in enumerate(first_row) if i >= start and cell.text.strip() and cell.origin is None}
+    if values == set(geometry):
+        return printed, [positions[k] for k in printed]
+    return columns, geometry
+
+
 def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
     positions: dict[str, int] = {}
     state = RowState()
@@ -434,12 +453,12 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
                         positions[key] = i
             state.observe_label_row(cells)
             continue
-        data_started = True
         start = label_end(cells)
         if start == 0:
             continue  # values without any label cannot be placed
-        columns = [k for k in APPLICANT_COLUMNS if k in positions] if len(positions) >= 3 else list(APPLICANT_COLUMNS)
-        geometry = [positions[k] for k in columns] if len(positions) >= 3 else None
+        if not data_started:
+            columns, geometry = _applicant_columns(positions, cells, start)
+        data_started = True
         key = state.classify(cells, start)
         label = _row_label(cells[:start])
         chosen, unused = align(cells, start, geometry, len(columns))

@@ -194,3 +194,25 @@ def test_gov_cn_metadata_table_with_wrapped_labels():
         "标题": "国务院办公厅2022年政府信息公开工作年度报告",
     }
     assert [b.text for b in document.blocks] == ["一、总体情况", "2022年，国务院办公厅坚持以公开为常态。"]
+
+
+def test_applicant_columns_printed_in_another_order_are_matched_by_label():
+    from parsers.report.tables import read_tables
+
+    text = (
+        "三、收到和处理政府信息公开申请情况\n"
+        "项目\t总计\t其他\t自然人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\n"
+        "一、本年新收政府信息公开申请数量\t9\t1\t5\t2\t0\t0\t1\n"
+        "二、上年结转政府信息公开申请数量\t1\t0\t1\t0\t0\t0\t0\n"
+    )
+    rows = {r.row_key: {k: v.raw for k, v in r.cells.items()} for r in read_tables(text_to_blocks(text)).applications}
+    assert rows["new_received"] == {
+        "natural_person": "5",
+        "commercial_enterprise": "2",
+        "research_institution": "0",
+        "social_welfare_org": "0",
+        "legal_service_org": "1",
+        "other_org": "1",
+        "total": "9",
+    }
+    assert rows["carried_over"]["natural_person"] == "1" and rows["carried_over"]["total"] == "1"
