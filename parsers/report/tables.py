@@ -427,14 +427,15 @@ def _applicant_columns(positions: dict[str, int], first_row: list[GridCell], sta
     Normally the template's order.  A header that prints the columns in another order is
     believed only when the first data row's values sit exactly under its labels.
     """
-    if len(positions) < 3:
+    values = {i for i, cell in enumerate(first_row) if i >= start and cell.text.strip() and cell.origin is None}
+    if len(positions) < len(APPLICANT_COLUMNS) and (len(positions) < 2 or len(values) == len(APPLICANT_COLUMNS)):
+        # header labels not (all) recognised, but the row holds the template's seven values
         return list(APPLICANT_COLUMNS), None
     columns = [k for k in APPLICANT_COLUMNS if k in positions]
     geometry = [positions[k] for k in columns]
     if all(b > a for a, b in itertools.pairwise(geometry)) or len(set(geometry)) < len(geometry):
         return columns, geometry
     printed = sorted(columns, key=positions.__getitem__)
-    values = {i for i, cell in enumerate(first_row) if i >= start and cell.text.strip() and cell.origin is None}
     if values == set(geometry):
         return printed, [positions[k] for k in printed]
     return columns, geometry

@@ -216,3 +216,17 @@ def test_applicant_columns_printed_in_another_order_are_matched_by_label():
         "total": "9",
     }
     assert rows["carried_over"]["natural_person"] == "1" and rows["carried_over"]["total"] == "1"
+
+
+def test_simplified_applicant_header_reads_only_the_labelled_columns():
+    from parsers.report.tables import read_tables
+
+    text = (
+        "三、收到和处理政府信息公开申请情况\n"
+        "项目\t自然人\t法人或其他组织\t总计\n"
+        "一、本年新收政府信息公开申请数量\t5\t2\t7\n"
+    )
+    tables = read_tables(text_to_blocks(text))
+    row = tables.applications[0]
+    assert {k: v.raw for k, v in row.cells.items()} == {"natural_person": "5", "total": "7"}
+    assert "not used: '2'" in tables.notes[0]  # 法人或其他组织 has no column of its own in the schema
