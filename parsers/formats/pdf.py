@@ -47,6 +47,8 @@ MAX_OBJECTS_PER_PAGE = 5_000
 SNAP = 2.0
 #: A page whose text layer has fewer visible characters than this counts as a scan.
 MIN_TEXT_CHARS = 10
+#: Text a scanned page may carry besides its picture (a page number, a stamped header), in characters.
+SCAN_TEXT_CHARS = 60
 #: Share of the page height, at top and bottom, where page numbers and running headers live.
 MARGIN_SHARE = 0.09
 
@@ -149,19 +151,24 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
             width, height = page.get_size()
             if page.get_rotation() in (90, 270):
                 height = width  # text and paths come in the unrotated page space
-            segments, page_images = _page_rulings(page, height, index, warnings)
+            segments, page_images, image_share = _page_rulings(page, height, index, warnings)
             chars = _page_chars(page, height, index, warnings, segments)
         finally:
             page.close()
         images += page_images
-        if page_images and len(chars) < MIN_TEXT_CHARS and sum(len(c.text) for c in chars) < MIN_TEXT_CHARS:
+        text_length = sum(len(c.text) for c in chars)
+        # A scanned page: a picture covering most of the page, and at most a page number or a
+        # stamp-like header as text (some scanners add those).
+        if page_images and (text_length < MIN_TEXT_CHARS or (image_share > 0.5 and text_length < SCAN_TEXT_CHARS)):
             scanned.append(index + 1)
         page_data.append((height, chars, segments))
 
-    if sum(len(c.text) for _, chars, _ in page_data for c in chars) < MIN_TEXT_CHARS:
+    visible = sum(len(c.text) for _, chars, _ in page_data for c in chars)
+    if visible < MIN_TEXT_CHARS or (page_data and len(scanned) * 2 >= len(page_data)):
         return Document(
             format="pdf", title=title, images_in_body=images, warnings=warnings, status=Status.NEEDS_OCR,
-            status_detail=f"PDF without a text layer ({len(page_data)} pages, {images} images): a scan, needs OCR",
+            status_detail=f"PDF without a text layer ({len(scanned)} of {len(page_data)} pages are images "
+            f"with {visible} characters of text in all): a scan, needs OCR",
         )
     if scanned:
         warnings.append(f"pages without a text layer (scanned?): {', '.join(map(str, scanned))}")
@@ -274,20 +281,29 @@ def _page_chars(
         textpage.close()
 
 
-def _page_rulings(page: pdfium.PdfPage, height: float, index: int, warnings: list[str]) -> tuple[list[Ruling], int]:
+def _page_rulings(
+    page: pdfium.PdfPage, height: float, index: int, warnings: list[str]
+) -> tuple[list[Ruling], int, float]:
+    """Rulings of the page, its number of images, and the largest share of the page one image covers."""
     handle = page.raw
     count = pdfium_c.FPDFPage_CountObjects(handle)
     if count > MAX_OBJECTS_PER_PAGE:
         warnings.append(f"page {index + 1}: {count} drawing objects, tables on it read as text only")
-        return [], 0
+        return [], 0, 0.0
+    width, page_height = page.get_size()
+    page_area = max(width * page_height, 1.0)
     segments: list[Ruling] = []
     images = 0
+    image_share = 0.0
     left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     for i in range(count):
         obj = pdfium_c.FPDFPage_GetObject(handle, i)
         kind = pdfium_c.FPDFPageObj_GetType(obj)
         if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             images += 1
+            if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+                area = (right.value - left.value) * (top.value - bottom.value)
+                image_share = max(image_share, area / page_area)
             continue
         if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
             continue
@@ -301,7 +317,7 @@ def _page_rulings(page: pdfium.PdfPage, height: float, index: int, warnings: lis
             segments.append(Ruling(left.value, height - top.value, right.value, height - bottom.value))
         else:
             segments.extend(_path_edges(obj, height))
-    return segments, images
+    return segments, images, image_share
 
 
 def _path_edges(obj: ctypes.c_void_p, height: float) -> list[Ruling]:

@@ -85,3 +85,20 @@ def test_borders_make_the_grid_and_a_missing_border_a_merged_cell(cell_rectangle
 def test_the_same_table_with_every_border_has_an_empty_cell_instead():
     (_, grid) = pdf.read(drawn_pdf(CELLS, merged_first_row=False)).blocks
     assert [(cell.text, cell.origin) for cell in grid.rows[0]] == [("Item", None), ("Decisions", None), ("", None)]
+
+
+def test_a_scan_with_a_page_number_in_its_text_layer_is_still_a_scan(formats_dir):
+    """Scanners stamp page numbers or their name as text over the picture: that is no text layer."""
+    document = pdfium.PdfDocument(str(formats_dir / "scan.pdf"))
+    page = document[0]
+    obj = pdfium_c.FPDFPageObj_NewTextObj(document.raw, b"Helvetica", ctypes.c_float(10))
+    buffer = ctypes.create_string_buffer("- 1 -  Scanned by OfficeScanner\0".encode("utf-16-le"))
+    pdfium_c.FPDFText_SetText(obj, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+    pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 280, 20)
+    pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    saved = io.BytesIO()
+    document.save(saved)
+    scan = pdf.read(saved.getvalue())
+    assert scan.status == "needs_ocr"
+    assert "1 of 1 pages are images" in scan.status_detail
