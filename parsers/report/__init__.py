@@ -87,6 +87,10 @@ def _parse(document: Document, *, url: str | None) -> Report:
             )
         else:
             report.status = Status.UNSTRUCTURED
-            report.status_detail = "no statistics tables found (prose report)"
+            if "收到和处理政府信息公开申请情况" in plain_text or "第二十条第" in plain_text:
+                # the 2019/2021 headings are there but the tables are not: a frame, an attachment …
+                report.status_detail = "section headings of the 2019/2021 format but no table text"
+            else:
+                report.status_detail = "no statistics tables found (prose report)"
     report.violations = check(report, title_year=title_year, period_year=period_year)
     return report

@@ -227,3 +227,11 @@ def test_the_same_tables_as_html_read_the_same(seed):
     assert _cells(as_html) == _cells(as_text)
     assert (as_html.year, as_html.agency, as_html.template) == (as_text.year, as_text.agency, as_text.template)
     assert [v.location for v in as_html.violations] == [v.location for v in as_text.violations]
+
+
+def test_report_headings_without_tables_say_so():
+    seed = (ROOT / "tests/fixtures/seeds/000_5101592a4cecb7a5.txt").read_text(encoding="utf-8")
+    prose = "\n".join(line for line in seed.split("\n") if "\t" not in line)
+    report = parse(prose.encode(), filename="no-tables.txt")
+    assert report.status == Status.UNSTRUCTURED and report.template == "unstructured"
+    assert report.status_detail == "section headings of the 2019/2021 format but no table text"
