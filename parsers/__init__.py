@@ -11,10 +11,21 @@ from parsers.formats import UnsupportedFormat, read_document, sniff_format
 from parsers.model import Document, Report, Status
 from parsers.report import parse_report
 
-__all__ = ["Document", "Report", "Status", "UnsupportedFormat", "parse", "parse_report", "read_document", "sniff_format"]
+__all__ = [
+    "Document",
+    "Report",
+    "Status",
+    "UnsupportedFormat",
+    "parse",
+    "parse_report",
+    "read_document",
+    "sniff_format",
+]
 
 
-def parse(data: bytes, *, filename: str | None = None, content_type: str | None = None, url: str | None = None) -> Report:
+def parse(
+    data: bytes, *, filename: str | None = None, content_type: str | None = None, url: str | None = None
+) -> Report:
     """Parse one document.  Never raises for bad input: the report's status says what went wrong."""
     try:
         document = read_document(data, filename=filename, content_type=content_type)
