@@ -150,8 +150,8 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
         try:
             width, height = page.get_size()
             if page.get_rotation() in (90, 270):
-                height = width  # text and paths come in the unrotated page space
-            segments, page_images, image_share = _page_rulings(page, height, index, warnings)
+                width, height = height, width  # text and paths come in the unrotated page space
+            segments, page_images, image_share = _page_rulings(page, width, height, index, warnings)
             chars = _page_chars(page, height, index, warnings, segments)
         finally:
             page.close()
@@ -282,7 +282,7 @@ def _page_chars(
 
 
 def _page_rulings(
-    page: pdfium.PdfPage, height: float, index: int, warnings: list[str]
+    page: pdfium.PdfPage, width: float, height: float, index: int, warnings: list[str]
 ) -> tuple[list[Ruling], int, float]:
     """Rulings of the page, its number of images, and the largest share of the page one image covers."""
     handle = page.raw
@@ -290,8 +290,7 @@ def _page_rulings(
     if count > MAX_OBJECTS_PER_PAGE:
         warnings.append(f"page {index + 1}: {count} drawing objects, tables on it read as text only")
         return [], 0, 0.0
-    width, page_height = page.get_size()
-    page_area = max(width * page_height, 1.0)
+    page_area = max(width * height, 1.0)
     segments: list[Ruling] = []
     images = 0
     image_share = 0.0

@@ -306,7 +306,7 @@ def pdf_to_ofd(pdf_path: Path, ofd_path: Path) -> None:
     for index in range(len(document)):
         page = document[index]
         width, height = page.get_size()
-        rulings, _images, _image_share = pdf_reader._page_rulings(page, height, index, [])
+        rulings, _images, _image_share = pdf_reader._page_rulings(page, width, height, index, [])
         chars = pdf_reader._page_chars(page, height, index, [], rulings)
         objects = []
         object_id = 1000 * (index + 1)
