@@ -8,10 +8,22 @@ from archive.snapshot import SnapshotError, make_snapshot
 
 
 @click.command("snapshot")
-@click.option("--db", "db_path", default="corpus.db", show_default=True, type=click.Path(dir_okay=False),
-              help="SQLite corpus to snapshot.")
-@click.option("--out", "out_dir", default="snapshots", show_default=True, type=click.Path(file_okay=False),
-              help="Directory holding the dated snapshot directories.")
+@click.option(
+    "--db",
+    "db_path",
+    default="corpus.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite corpus to snapshot.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="snapshots",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory holding the dated snapshot directories.",
+)
 def snapshot_command(db_path: str, out_dir: str) -> None:
     """Write a dated snapshot: the full database, a numbers-only edition, CSV, changelog, sha256.
 
@@ -30,8 +42,10 @@ def snapshot_command(db_path: str, out_dir: str) -> None:
     except SnapshotError as error:
         raise click.ClickException(str(error)) from error
     changes = snapshot.changes
-    click.echo(f"{snapshot.directory}: {snapshot.reports} reports; since "
-               f"{changes.previous or 'nothing (first snapshot)'}: {len(changes.added)} added, "
-               f"{len(changes.changed)} changed, {len(changes.reparsed)} re-parsed, {len(changes.removed)} removed")
+    click.echo(
+        f"{snapshot.directory}: {snapshot.reports} reports; since "
+        f"{changes.previous or 'nothing (first snapshot)'}: {len(changes.added)} added, "
+        f"{len(changes.changed)} changed, {len(changes.reparsed)} re-parsed, {len(changes.removed)} removed"
+    )
     click.echo(f"{snapshot.full.name}  sha256 {snapshot.files[snapshot.full.name]}")
     click.echo(f"{snapshot.numbers.name}  sha256 {snapshot.files[snapshot.numbers.name]}")
