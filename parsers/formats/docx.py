@@ -30,15 +30,162 @@ def read(data: bytes, *, filename: str | None = None, fmt: str = "docx") -> Docu
             return Document(format="docx", status=Status.ERROR, status_detail="DOCX without word/document.xml")
         root = archive.read_xml("word/document.xml")
         title = _core_title(archive)
+        namespace = _namespace(root)
+        numbering = _Numbering(archive, namespace)
     except (ValueError, LimitExceeded) as exc:
         return Document(format="docx", status=Status.ERROR, status_detail=f"unreadable DOCX: {exc}")
-    reader = _BodyReader(_namespace(root))
+    reader = _BodyReader(namespace, numbering)
     body = root.find(reader.w("body"))
     if body is None:
         return Document(format="docx", status=Status.ERROR, status_detail="DOCX without a w:body")
-    reader.read_container(body)
+    try:
+        reader.read_container(body)
+    except ValueError as exc:  # a malformed number in list or table properties
+        return Document(format="docx", status=Status.ERROR, status_detail=f"unreadable DOCX: {exc}")
     return Document(format="docx", blocks=reader.blocks, title=title, images_in_body=reader.images,
                     warnings=reader.warnings)
+
+
+_CJK_DIGITS = "零一二三四五六七八九"
+
+
+def _chinese_number(n: int) -> str:
+    if n <= 0 or n >= 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return _CJK_DIGITS[ones]
+    return ("" if tens == 1 else _CJK_DIGITS[tens]) + "十" + (_CJK_DIGITS[ones] if ones else "")
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                           (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += numeral
+            n -= value
+    return out
+
+
+def format_number(n: int, number_format: str) -> str:
+    """A list counter as Word prints it in ``number_format`` (``w:numFmt``)."""
+    if number_format in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "chineseLegalSimplified",
+                         "taiwaneseCounting", "taiwaneseCountingThousand", "ideographDigital"):
+        return _chinese_number(n)
+    if number_format == "ideographTraditional" and 1 <= n <= 10:
+        return "甲乙丙丁戊己庚辛壬癸"[n - 1]
+    if number_format == "decimalFullWidth":
+        return "".join(chr(ord(d) + 0xFEE0) for d in str(n))
+    if number_format in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and 1 <= n <= 20:
+        return chr(0x2460 + n - 1)
+    if number_format == "decimalZero":
+        return f"{n:02d}"
+    if number_format in ("lowerLetter", "upperLetter") and n >= 1:
+        letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter.upper() if number_format == "upperLetter" else letter
+    if number_format in ("lowerRoman", "upperRoman"):
+        return _roman(n).upper() if number_format == "upperRoman" else _roman(n)
+    return str(n)
+
+
+class _Numbering:
+    """Automatic paragraph numbers (``一、`` ``（二）`` ``3.``) that Word draws but does not store as text.
+
+    Reports number their sections and table rows with Word lists, so without this the text would
+    read ``总体情况`` where the page shows ``一、总体情况``.  Numbers come from ``word/numbering.xml``
+    (``w:num`` → ``w:abstractNum`` → ``w:lvl`` with ``w:start``, ``w:numFmt``, ``w:lvlText``), for
+    paragraphs that carry ``w:numPr`` themselves or through their style (``word/styles.xml``).
+    Bullets add nothing.
+    """
+
+    def __init__(self, archive: BoundedZip, namespace: str) -> None:
+        self.w = lambda local: f"{{{namespace}}}{local}"
+        self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}
+        self.abstract_of: dict[str, str] = {}
+        self.start_override: dict[tuple[str, int], int] = {}
+        self.style_numbering: dict[str, tuple[str, int]] = {}
+        self.counters: dict[str, dict[int, int]] = {}
+        if "word/numbering.xml" in archive.names:
+            self._read_numbering(archive.read_xml("word/numbering.xml"))
+        if self.levels and "word/styles.xml" in archive.names:
+            self._read_styles(archive.read_xml("word/styles.xml"))
+
+    def _val(self, element: etree._Element | None, default: str | None = None) -> str | None:
+        return default if element is None else element.get(self.w("val"), default)
+
+    def _read_numbering(self, root: etree._Element) -> None:
+        w = self.w
+        for abstract in root.iter(w("abstractNum")):
+            levels = self.levels.setdefault(abstract.get(w("abstractNumId"), ""), {})
+            for level in abstract.iter(w("lvl")):
+                start = int(self._val(level.find(w("start")), "1") or 1)
+                levels[int(level.get(w("ilvl"), "0"))] = (
+                    start, self._val(level.find(w("numFmt")), "decimal") or "decimal",
+                    self._val(level.find(w("lvlText")), "") or "")
+        for num in root.iter(w("num")):
+            num_id = num.get(w("numId"), "")
+            self.abstract_of[num_id] = self._val(num.find(w("abstractNumId")), "") or ""
+            for override in num.iter(w("lvlOverride")):
+                start = override.find(w("startOverride"))
+                if start is not None:
+                    self.start_override[(num_id, int(override.get(w("ilvl"), "0")))] = int(self._val(start, "1"))
+
+    def _read_styles(self, root: etree._Element) -> None:
+        w = self.w
+        based_on: dict[str, str] = {}
+        own: dict[str, tuple[str, int]] = {}
+        for style in root.iter(w("style")):
+            style_id = style.get(w("styleId"), "")
+            parent = self._val(style.find(w("basedOn")))
+            if parent:
+                based_on[style_id] = parent
+            num_pr = style.find(f"{w('pPr')}/{w('numPr')}")
+            if num_pr is not None:
+                own[style_id] = (self._val(num_pr.find(w("numId")), "0") or "0",
+                                 int(self._val(num_pr.find(w("ilvl")), "0") or 0))
+        for style_id in set(own) | set(based_on):
+            seen, current = set(), style_id
+            while current and current not in own and current not in seen:
+                seen.add(current)
+                current = based_on.get(current)
+            if current in own:
+                self.style_numbering[style_id] = own[current]
+
+    def label(self, paragraph: etree._Element) -> str:
+        """The number Word prints before ``paragraph``, advancing the list's counters; ``""`` for none."""
+        if not self.levels:
+            return ""
+        w = self.w
+        properties = paragraph.find(w("pPr"))
+        if properties is None:
+            return ""
+        num_pr = properties.find(w("numPr"))
+        style = self._val(properties.find(w("pStyle")))
+        num_id, level = self.style_numbering.get(style, ("0", 0)) if style else ("0", 0)
+        if num_pr is not None:
+            num_id = self._val(num_pr.find(w("numId")), num_id) or num_id
+            level = int(self._val(num_pr.find(w("ilvl")), str(level)) or level)
+        levels = self.levels.get(self.abstract_of.get(num_id, ""))
+        if num_id == "0" or not levels or level not in levels:
+            return ""
+        counters = self.counters.setdefault(num_id, {})
+        start = self.start_override.get((num_id, level), levels[level][0])
+        counters[level] = counters.get(level, start - 1) + 1
+        for deeper in [k for k in counters if k > level]:
+            del counters[deeper]
+        _, number_format, text = levels[level]
+        if number_format == "bullet":
+            return ""
+
+        def number(match: re.Match) -> str:
+            k = int(match.group(1)) - 1
+            if k not in levels:
+                return ""
+            value = counters.get(k, self.start_override.get((num_id, k), levels[k][0]))
+            return format_number(value, levels[k][1])
+
+        return re.sub(r"%(\d)", number, text)
 
 
 def _namespace(root: etree._Element) -> str:
@@ -63,8 +210,9 @@ def _collapse(text: str) -> str:
 
 
 class _BodyReader:
-    def __init__(self, namespace: str) -> None:
+    def __init__(self, namespace: str, numbering: _Numbering) -> None:
         self.ns = namespace
+        self.numbering = numbering
         self._tags: dict[str, str] = {}
         self.blocks: list[Paragraph | Grid] = []
         self.warnings: list[str] = []
@@ -121,14 +269,16 @@ class _BodyReader:
         return any(tc.find(nested) is not None for tr in self.own(table, "tr") for tc in self.own(tr, "tc"))
 
     def paragraph_text(self, paragraph: etree._Element) -> str:
-        parts: list[str] = []
+        parts: list[str] = [self.numbering.label(paragraph)]
+        tab_stops = self.w("tabs")
         for node in paragraph.iter(self.w("t"), self.w("tab"), self.w("br"), self.w("cr"), self.w("drawing"),
                                    self.w("pict")):
             local = etree.QName(node).localname
             if local == "t":
                 parts.append(node.text or "")
             elif local == "tab":
-                parts.append("\t")
+                if node.getparent().tag != tab_stops:  # w:tabs/w:tab defines a tab stop, not a tab
+                    parts.append("\t")
             elif local in ("br", "cr"):
                 parts.append("\n")
             else:
