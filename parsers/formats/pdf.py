@@ -132,10 +132,8 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
     page_count = len(pdf)
     if page_count > MAX_PAGES:
         warnings.append(f"only the first {MAX_PAGES} of {page_count} pages were read")
-    try:
-        title = (pdf.get_metadata_value("Title") or "").strip() or None
-    except (pdfium.PdfiumError, UnicodeDecodeError):
-        title = None
+    metadata = _metadata(pdf)
+    title = metadata.pop("pdf:Title", None)
 
     page_data: list[tuple[float, list[PositionedChar], list[Ruling]]] = []
     scanned: list[int] = []
@@ -173,7 +171,31 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
     if scanned:
         warnings.append(f"pages without a text layer (scanned?): {', '.join(map(str, scanned))}")
     blocks = blocks_from_pages(page_data, label="pdf")
-    return Document(format="pdf", blocks=blocks, title=title, images_in_body=images, warnings=warnings)
+    return Document(format="pdf", blocks=blocks, title=title, metadata=metadata, images_in_body=images,
+                    warnings=warnings)
+
+
+_PDF_DATE = re.compile(r"^D:(\d{4})(\d{2})?(\d{2})?")
+
+
+def _metadata(pdf: pdfium.PdfDocument) -> dict[str, str]:
+    """The PDF's document information as ``pdf:Title``, ``pdf:Author``, ``pdf:CreationDate`` (ISO date) …
+
+    Keys carry a ``pdf:`` prefix so that they never pass for the portal's own metadata block.
+    """
+    try:
+        info = pdf.get_metadata_dict()
+    except (pdfium.PdfiumError, UnicodeDecodeError):
+        return {}
+    metadata = {}
+    for key, value in info.items():
+        value = " ".join((value or "").split())
+        if key in ("CreationDate", "ModDate"):
+            match = _PDF_DATE.match(value)
+            value = "-".join(part for part in match.groups() if part) if match else ""
+        if value:
+            metadata[f"pdf:{key}"] = value
+    return metadata
 
 
 def blocks_from_pages(

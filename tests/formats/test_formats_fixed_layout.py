@@ -150,3 +150,9 @@ def test_a_table_continued_on_a_page_with_mirrored_margins_is_still_one_table(fo
     assert on_page_4
     for moved, original in on_page_4:  # sources are positions on the page as printed: 18 pt to the right
         assert int(moved.split("x=")[1].split()[0]) - int(original.split("x=")[1].split()[0]) in (17, 18, 19)
+
+
+def test_pdf_document_information_is_kept_as_prefixed_metadata(pdf_document):
+    assert pdf_document.metadata["pdf:Producer"].startswith("LibreOffice")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", pdf_document.metadata["pdf:CreationDate"])
+    assert all(key.startswith("pdf:") for key in pdf_document.metadata)
