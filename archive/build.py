@@ -139,6 +139,7 @@ def build(
             batch = []
     _write_batch(db, batch, parser_version, record)
     summary.gone = mark_gone_reports(db, data_dir)
+    restore_crawl_status(db, data_dir)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -230,6 +231,50 @@ def _write_batch(db, batch, parser_version: str, record) -> None:
         outcomes = [_store(db, version, report, parser_version) for version, report in batch]
     for outcome in outcomes:
         record(outcome)
+
+
+def restore_crawl_status(db: sqlite_utils.Database, data_dir: Path) -> int:
+    """Fill ``crawls`` (and ``portals``) from the end-of-crawl records when the database lacks them
+    (a corpus rebuilt from the WARC files alone); returns how many rows were restored."""
+    state = CrawlState(data_dir, db)
+    restored = 0
+    for warc_file, offset, crawl_id, portal_id in db.execute(
+        "SELECT w.warc_file, w.offset, w.crawl_id, w.portal_id FROM warc_records w WHERE w.role = 'crawl-end' "
+        "AND NOT EXISTS (SELECT 1 FROM crawls c WHERE c.crawl_id = w.crawl_id AND c.portal_id = w.portal_id "
+        "AND c.finished_at IS NOT NULL)"
+    ).fetchall():
+        archived = read_record(data_dir / warc_file, offset)
+        try:
+            end = json.loads(archived.raw_payload) if archived is not None else None
+        except ValueError:
+            end = None
+        if not end or not isinstance(end.get("status"), dict):
+            continue
+        if isinstance(end.get("portal"), dict) and end["portal"].get("id"):
+            state.register_portal(end["portal"])
+        status = {k: v for k, v in end["status"].items() if k in _CRAWL_COLUMNS or k == "failures"}
+        state.finish_crawl(crawl_id, portal_id, status)
+        restored += 1
+    return restored
+
+
+_CRAWL_COLUMNS = {
+    "start_url",
+    "cms",
+    "finished_at",
+    "finish_reason",
+    "complete",
+    "pages_fetched",
+    "not_modified",
+    "list_pages",
+    "reports_found",
+    "new_reports",
+    "changed_reports",
+    "gone_reports",
+    "lookalikes_skipped",
+    "blocked",
+    "blocked_hosts",
+}
 
 
 def mark_gone_reports(db: sqlite_utils.Database, data_dir: Path) -> int:

@@ -312,10 +312,11 @@ class CrawlState:
         return {f"failures_{reason}": counts.get(reason, 0) for reason in FAILURE_REASONS}
 
     def finish_crawl(self, crawl_id: str, portal_id: str, status: dict) -> None:
-        counts = self.failure_counts(crawl_id, portal_id)
+        status = dict(status)
+        counts = status.pop("failures", None) or self.failure_counts(crawl_id, portal_id)
         row = {"crawl_id": crawl_id, "portal_id": portal_id, **status}
         row.update(self.failure_columns(counts))
-        if isinstance(row.get("blocked_hosts"), list):
+        if isinstance(row.get("blocked_hosts"), list | tuple):
             row["blocked_hosts"] = json.dumps(row["blocked_hosts"]) if row["blocked_hosts"] else None
         with self.db.conn:
             self.db["crawls"].upsert(row, pk=("crawl_id", "portal_id"))

@@ -147,8 +147,13 @@ class PortalSpider(scrapy.Spider):
             },
         )
         spider.state.register_portal(spider.portal.row())
+        spider.started_at = now()
         spider.state.start_crawl(
-            spider.crawl_id, spider.portal.id, start_url=spider.portal.start_url, cms=spider.portal.cms, at=now()
+            spider.crawl_id,
+            spider.portal.id,
+            start_url=spider.portal.start_url,
+            cms=spider.portal.cms,
+            at=spider.started_at,
         )
         return spider
 
@@ -186,7 +191,21 @@ class PortalSpider(scrapy.Spider):
                 )
                 complete, gone = False, []
             self.state.mark_gone(gone, now())
-        fetched_at = now()
+        finished_at = now()
+        status = {
+            **self.counts,
+            "start_url": self.portal.start_url,
+            "cms": self.portal.cms,
+            "started_at": self.started_at,
+            "reports_found": len(self.report_urls),
+            "gone_reports": len(gone),
+            "finished_at": finished_at,
+            "finish_reason": reason,
+            "complete": int(complete),
+            "blocked": int(bool(self.blocked_hosts)),
+            "blocked_hosts": sorted(self.blocked_hosts),
+            "failures": self.state.failure_counts(self.crawl_id, self.portal.id),
+        }
         target = f"{CRAWL_END_PREFIX}{self.crawl_id}:{self.portal.id}"
         ref = self.archive.write_metadata(
             target,
@@ -197,23 +216,13 @@ class PortalSpider(scrapy.Spider):
                 "complete": complete,
                 "listed": sorted(self.listed),
                 "gone": sorted(gone),
-                "counts": self.counts,
+                "status": status,
                 "blocked_hosts": self.blocked_hosts,
             },
-            fetched_at=fetched_at,
+            fetched_at=finished_at,
         )
-        self.state.index_crawl_end(self.state.relative(ref.path), ref.offset, ref.length, target, fetched_at)
+        self.state.index_crawl_end(self.state.relative(ref.path), ref.offset, ref.length, target, finished_at)
         self.archive.close()
-        status = {
-            **self.counts,
-            "reports_found": len(self.report_urls),
-            "gone_reports": len(gone),
-            "finished_at": now(),
-            "finish_reason": reason,
-            "complete": int(complete),
-            "blocked": int(bool(self.blocked_hosts)),
-            "blocked_hosts": sorted(self.blocked_hosts),
-        }
         self.state.finish_crawl(self.crawl_id, self.portal.id, status)
         logger.info(
             "[%s] done (%s): %d pages fetched, %d reports found (%d new, %d changed, %d gone)%s",
