@@ -97,9 +97,8 @@ def main() -> None:
     print(f"xxgknb crawl, sample portal, politeness off ({result['sites']} sites, reports found {result['reports']})")
     print(f"  pages archived          {result['pages']}")
     print(f"  crawl time              {result['crawl_seconds']:.1f} s   ({result['pages_per_min']:.0f} pages/min)")
-    print(
-        f"  end to end (with start) {result['total_seconds']:.1f} s   ({result['pages_per_min_end_to_end']:.0f} pages/min)"
-    )
+    end_to_end = result["pages_per_min_end_to_end"]
+    print(f"  end to end (with start) {result['total_seconds']:.1f} s   ({end_to_end:.0f} pages/min)")
     print(f"  peak RSS of the crawler {result['peak_rss_mb']:.0f} MB")
     print(f"  WARC written            {result['warc_mb']:.1f} MB")
     if not args.no_scrapy_bench:
