@@ -87,7 +87,8 @@ def _read_tab_table(lines: list[str], start: int, blocks: list) -> int:
     i = start
     while i < len(lines):
         line = lines[i]
-        if _is_tab_row(line):
+        # inside a table, "行政处罚\t" is a row whose only value cell is blank
+        if _is_tab_row(line) or (rows and line.strip() and line.rstrip(" ").endswith("\t")):
             rows.append(
                 [GridCell(join_lines([c]), f"line {i + 1} col {k + 1}") for k, c in enumerate(line.split("\t"))]
             )

@@ -244,14 +244,15 @@ def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
             item = f"20.{cn_number(item_match.group(1))}"
             metrics = []
             continue
-        if not has_values(cells):
+        blank_row = not has_values(cells)
+        if blank_row:
             found = [(i, *m) for i, c in enumerate(cells) if c.origin is None and (m := _metric_of(c.text))]
             if found:
                 metrics = [(i, metric, cells[i].text) for i, metric, _template in found]
                 for _i, _metric, template in found:
                     if template:
                         tables.template_votes[template] += 1
-            continue
+                continue
         start = label_end(cells)
         label = _row_label(cells[:start])
         category = _category_of(label)
@@ -262,8 +263,10 @@ def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
         if unused:
             tables.notes.append(_unused_note("active_disclosure", label, unused))
         for (_pos, metric, metric_label), cell in zip(metrics, chosen, strict=True):
-            if cell is None:
+            if cell is None and not blank_row:
                 continue
+            if cell is None:
+                cell = GridCell("")  # a row printed without any value cell: every metric is blank
             tables.active_disclosure.append(
                 DisclosureCell(
                     item=item or category_item,
@@ -441,12 +444,29 @@ def _applicant_columns(positions: dict[str, int], first_row: list[GridCell], sta
     return columns, geometry
 
 
+def _blank_data_row(cells: list[GridCell]) -> bool:
+    """A row with a label and blank cells after it (not a repeated header: no applicant label in it)."""
+    start = label_end(cells)
+    return 0 < start < len(cells) and not any(_applicant_key(c.text) for c in cells)
+
+
 def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
     positions: dict[str, int] = {}
     state = RowState()
     data_started = False
+    columns: list[str] = list(APPLICANT_COLUMNS)
+    geometry: list[int] | None = None
     for cells in rows:
         if not has_values(cells):
+            if data_started and _blank_data_row(cells):
+                # a result row printed with every cell blank: its columns are NULL, not absent
+                key = state.classify(cells, label_end(cells))
+                if key not in ("unrecognized", "other"):
+                    chosen, _unused = align(cells, label_end(cells), geometry, len(columns))
+                    values = {col: _value(cell or GridCell("")) for col, cell in zip(columns, chosen, strict=True)}
+                    label = _row_label(cells[: label_end(cells)])
+                    tables.applications.append(ApplicationRow(row_key=key, row_label=label, cells=values))
+                continue
             if not data_started:
                 for i, cell in enumerate(cells):
                     key = _applicant_key(cell.text)
@@ -519,12 +539,20 @@ def _resolve_group(candidates: list[tuple[str, ...]]) -> list[str]:
     return keys
 
 
+def _blank_proceeding_row(cells: list[GridCell]) -> bool:
+    """A proceeding's row printed with every outcome cell blank (one row per proceeding layout)."""
+    start = label_end(cells)
+    if not 0 < start < len(cells) or any(_outcome_candidates(c.text) for c in cells):
+        return False
+    return _proceeding_of(join_lines(c.text for c in cells[:start])) is not None
+
+
 def read_review(rows: list[list[GridCell]], tables: Tables) -> None:
     outcome_cells: list[tuple[int, tuple[str, ...]]] = []
     proceedings: list[str] = []
     data_rows: list[list[GridCell]] = []
     for cells in rows:
-        if has_values(cells):
+        if has_values(cells) or (outcome_cells and _blank_proceeding_row(cells)):
             data_rows.append(cells)
             continue
         if data_rows:
