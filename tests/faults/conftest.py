@@ -21,7 +21,9 @@ from xxgknb.sample_portal import SamplePortal
 def fault_crawl(tmp_path_factory):
     """(manifest, request log, data directory, crawl seconds) after crawling and building the fault sites."""
     data = tmp_path_factory.mktemp("faults") / "data"
-    with SamplePortal(port=0, seed=0, faults=True, stall_seconds=8.0) as portal:
+    # One loopback address per site: a challenged host is stopped for the whole run, so the WAF
+    # sites must not share the fault site's host.
+    with SamplePortal(port=0, seed=0, faults=True, multi_host=True, stall_seconds=8.0) as portal:
         manifest = portal.manifest
         targets = [
             {"start_url": site["start_url"], "portal_id": site["id"]}

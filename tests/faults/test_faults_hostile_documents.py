@@ -13,7 +13,7 @@ from archive.parallel import ParseJob, parse_many
 from parsers.model import Status
 
 TIME_LIMIT = 20.0
-MEMORY_LIMIT_MB = 768
+MEMORY_LIMIT_MB = 1536
 
 #: name -> (builder, filename, expected status, words the detail must contain)
 CASES = {
