@@ -208,16 +208,19 @@ def blocks_from_pages(
     """
     pages: list[list[_PageItem]] = []
     margin_lines: list[tuple[int, _Line]] = []
+    line_heights: list[float] = []
     for index, (height, chars, segments) in enumerate(page_data):
         items = _layout_page(index, chars, segments)
         for item in items:
             if item.paragraph_lines is not None:
+                line_heights.extend(line.bottom - line.top for line in item.paragraph_lines)
                 margin_lines.extend(
                     (index, line) for line in item.paragraph_lines
                     if line.top < height * MARGIN_SHARE or line.bottom > height * (1 - MARGIN_SHARE)
                 )
         pages.append(items)
-    furniture = _page_furniture(margin_lines, len(pages))
+    body_height = sorted(line_heights)[len(line_heights) // 2] if line_heights else 0.0
+    furniture = _page_furniture(margin_lines, len(pages), body_height)
     return _assemble(pages, furniture, label)
 
 
@@ -522,15 +525,20 @@ def _furniture_key(text: str) -> str:
     return _DIGITS.sub("#", " ".join(text.split()))
 
 
-def _page_furniture(margin_lines: list[tuple[int, _Line]], page_count: int) -> set[int]:
-    """ids of margin lines that are page numbers or running headers/footers."""
+def _page_furniture(margin_lines: list[tuple[int, _Line]], page_count: int, body_height: float) -> set[int]:
+    """ids of margin lines that are page numbers or running headers/footers.
+
+    A running header is printed no larger than the body text; a title in the same words (often the
+    first line of page 1) is larger, and stays.
+    """
     pages_by_key: dict[str, set[int]] = {}
     for page, line in margin_lines:
         pages_by_key.setdefault(_furniture_key(line.text), set()).add(page)
     repeated = {key for key, pages in pages_by_key.items() if len(pages) >= max(2, page_count // 2)}
     return {
         id(line) for _, line in margin_lines
-        if _PAGE_NUMBER.match(" ".join(line.text.split())) or _furniture_key(line.text) in repeated
+        if _PAGE_NUMBER.match(" ".join(line.text.split()))
+        or (_furniture_key(line.text) in repeated and line.bottom - line.top <= body_height * 1.15)
     }
 
 

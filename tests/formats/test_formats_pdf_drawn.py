@@ -102,3 +102,31 @@ def test_a_scan_with_a_page_number_in_its_text_layer_is_still_a_scan(formats_dir
     scan = pdf.read(saved.getvalue())
     assert scan.status == "needs_ocr"
     assert "1 of 1 pages are images" in scan.status_detail
+
+
+def test_a_title_worded_like_the_running_header_stays_the_header_goes():
+    document = pdfium.PdfDocument.new()
+    header = "Example District Annual Report"
+
+    def line(page, x: float, y: float, value: str, size: float) -> None:
+        obj = pdfium_c.FPDFPageObj_NewTextObj(document.raw, b"Helvetica", ctypes.c_float(size))
+        buffer = ctypes.create_string_buffer((value + "\0").encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(obj, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, x, y)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+
+    for number in range(1, 4):
+        page = document.new_page(595, 842)
+        if number == 1:
+            line(page, 60, 790, header, 18)  # the title, where page 1 has no running header
+        else:
+            line(page, 60, 800, header, 9)
+        for row in range(5):
+            line(page, 60, 700 - 20 * row, f"Body text line {row} of page {number}.", 10.5)
+        line(page, 290, 30, f"- {number} -", 9)
+        pdfium_c.FPDFPage_GenerateContent(page.raw)
+    saved = io.BytesIO()
+    document.save(saved)
+    text = pdf.read(saved.getvalue()).text
+    assert text.count(header) == 1 and text.startswith(header)
+    assert "- 2 -" not in text and "Body text line 4 of page 3." in text
