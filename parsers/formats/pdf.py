@@ -709,6 +709,12 @@ def _lay_out_cells(
     verticals = _merge_collinear(verticals, False)
     xs = _cluster([v.x0 for v in verticals])
     ys = [y for y in _cluster([h.y0 for h in horizontals]) if all(abs(y - j) > SNAP for j in collapse)]
+    if xs and ys:
+        # "Open" tables draw no outer side (or top/bottom) rule: the other rules' ends bound them.
+        left, right = min(h.x0 for h in horizontals), max(h.x1 for h in horizontals)
+        top, bottom = min(v.y0 for v in verticals), max(v.y1 for v in verticals)
+        xs = [left] * (left < xs[0] - SNAP * 2) + xs + [right] * (right > xs[-1] + SNAP * 2)
+        ys = [top] * (top < ys[0] - SNAP * 2) + ys + [bottom] * (bottom > ys[-1] + SNAP * 2)
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     if n_rows < 1 or n_cols < 1:
         return None

@@ -15,7 +15,10 @@ from parsers.formats import pdf
 from parsers.model import Grid, Paragraph
 
 
-def drawn_pdf(cells: dict[tuple[int, int], str], *, merged_first_row: bool, cell_rectangles: bool = False) -> bytes:
+def drawn_pdf(
+    cells: dict[tuple[int, int], str], *, merged_first_row: bool, cell_rectangles: bool = False,
+    open_sides: bool = False,
+) -> bytes:
     document = pdfium.PdfDocument.new()
     page = document.new_page(595, 842)
 
@@ -51,6 +54,8 @@ def drawn_pdf(cells: dict[tuple[int, int], str], *, merged_first_row: bool, cell
     for y in [] if cell_rectangles else ys:
         hairline(50, y - 0.25, 300, 0.5)
     for column, x in enumerate([] if cell_rectangles else xs):
+        if open_sides and column in (0, len(xs) - 1):
+            continue
         for row in range(3):
             if not (merged_first_row and row == 0 and column == 2):
                 hairline(x - 0.25, ys[row + 1], 0.5, 20)
@@ -130,3 +135,9 @@ def test_a_title_worded_like_the_running_header_stays_the_header_goes():
     text = pdf.read(saved.getvalue()).text
     assert text.count(header) == 1 and text.startswith(header)
     assert "- 2 -" not in text and "Body text line 4 of page 3." in text
+
+
+def test_an_open_table_without_outer_side_rules_keeps_its_first_and_last_columns():
+    (_, grid) = pdf.read(drawn_pdf(CELLS, merged_first_row=False, open_sides=True)).blocks
+    assert [[cell.text for cell in row] for row in grid.rows] == [
+        ["Item", "Decisions", ""], ["Licensing", "12", "3"], ["Penalty", "7", "-2"]]
