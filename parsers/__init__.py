@@ -24,11 +24,19 @@ __all__ = [
 
 
 def parse(
-    data: bytes, *, filename: str | None = None, content_type: str | None = None, url: str | None = None
+    data: bytes,
+    *,
+    filename: str | None = None,
+    content_type: str | None = None,
+    url: str | None = None,
+    region_hint: str | None = None,
 ) -> Report:
-    """Parse one document.  Never raises for bad input: the report's status says what went wrong."""
+    """Parse one document.  Never raises for bad input: the report's status says what went wrong.
+
+    ``region_hint`` is the 6-digit division code of the portal the document came from, if known.
+    """
     try:
         document = read_document(data, filename=filename, content_type=content_type)
     except UnsupportedFormat as exc:
         return Report(status=Status.ERROR, status_detail=str(exc))
-    return parse_report(document, url=url, filename=filename)
+    return parse_report(document, url=url, filename=filename, region_hint=region_hint)

@@ -22,6 +22,8 @@ from parsers.model import Region
 _PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "直辖县级行政区划"}
 _PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
 _CITY_SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
+#: Places whose government is a 人民政府 (a 地区 or 盟 has a 行政公署 instead).
+_GOVERNED_PLACE = re.compile(r"(省|自治区|市|区|县|旗|州)$")
 
 
 class _Divisions:
@@ -37,6 +39,20 @@ class _Divisions:
             if short and short != name:
                 self._index(short, code)
         self.longest = max(map(len, self.codes_by_name))
+        self.full_names = frozenset(self.name_of.values())
+
+    def is_full_names(self, text: str) -> bool:
+        """``text`` is nothing but full division names, the last one a government's place (北京市东城区, 湛河区)."""
+        full = self.full_names
+        i = 0
+        last = ""
+        while i < len(text):
+            sizes = range(min(self.longest, len(text) - i), 1, -1)
+            last = next((text[i : i + size] for size in sizes if text[i : i + size] in full), "")
+            if not last:
+                return False
+            i += len(last)
+        return bool(_GOVERNED_PLACE.search(last))
 
     def mentions(self, text: str) -> list[list[str]]:
         """Codes of each division name in ``text``, longest name first at each position, left to right."""
@@ -108,13 +124,28 @@ def _consistent(code: str, anchor: str) -> bool:
     return code.startswith(prefix) or anchor.startswith(code[: 2 + 2 * _level_of(code)])
 
 
-def find_region(text: str | None, url: str | None = None) -> Region:
-    """Region named in ``text`` (an agency name or title), disambiguated by ``url``'s host."""
-    divisions = _divisions()
-    anchors: list[str] = []
+def is_region_name(text: str | None) -> bool:
+    """``text`` names a place with a 人民政府 and nothing else (``湛河区``, ``北京市东城区``, not ``湛河区教育局``)."""
+    return bool(text) and _divisions().is_full_names(text)
+
+
+def find_region(text: str | None, url: str | None = None, hint: str | None = None) -> Region:
+    """Region named in ``text`` (an agency name or title), disambiguated by ``url``'s host.
+
+    ``hint`` is the 6-digit code of the portal the document came from (the crawler's registry
+    knows it when the host does not).  It settles ambiguous names (江北区: Ningbo or Chongqing)
+    and stands in when the text names no region, but never overrides a region the text names
+    outside it.
+    """
     host_code = region_of_host(url)
-    if host_code:
-        anchors.append(host_code)
+    region = _find_region(text, [host_code] if host_code else [])
+    if hint and hint in _divisions().name_of and (region.code is None or _consistent(region.code, hint)):
+        region = _find_region(text, [c for c in (host_code, hint) if c])
+    return region
+
+
+def _find_region(text: str | None, anchors: list[str]) -> Region:
+    divisions = _divisions()
     mentions = divisions.mentions(text or "")
     # Resolve the least specific mentions first; each accepted one anchors the next.
     chosen: list[str] = []

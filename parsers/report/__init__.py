@@ -23,10 +23,16 @@ _TABLE_NAMES = {
 }
 
 
-def parse_report(document: Document, *, url: str | None = None, filename: str | None = None) -> Report:
-    """Read a report from ``document``.  Never raises for bad input: the status says what went wrong."""
+def parse_report(
+    document: Document, *, url: str | None = None, filename: str | None = None, region_hint: str | None = None
+) -> Report:
+    """Read a report from ``document``.  Never raises for bad input: the status says what went wrong.
+
+    ``region_hint``: 6-digit division code of the portal the document came from, when the caller
+    knows it (the crawler's portal registry); it settles county names shared by several places.
+    """
     try:
-        return _parse(document, url=url)
+        return _parse(document, url=url, region_hint=region_hint)
     except MemoryError:
         raise  # archive.parallel turns it into "needed more than the memory limit" and a fresh worker
     except Exception as exc:  # a parser bug must not stop an import; the status names it
@@ -35,7 +41,7 @@ def parse_report(document: Document, *, url: str | None = None, filename: str | 
         )
 
 
-def _parse(document: Document, *, url: str | None) -> Report:
+def _parse(document: Document, *, url: str | None, region_hint: str | None) -> Report:
     text = document.text
     report = Report(status=Status.ERROR, format=document.format, text=text, metadata=dict(document.metadata))
     if document.status in (Status.ERROR, Status.NEEDS_OCR, Status.NEEDS_CONVERTER):
@@ -51,11 +57,11 @@ def _parse(document: Document, *, url: str | None) -> Report:
         return report
 
     report.year, title_year, period_year = meta.find_year(report.title, plain_text)
-    report.agency = meta.find_agency(report.title, plain_text, document.metadata)
+    report.agency = meta.find_agency(report.title, plain_text, document.metadata, meta.signature_lines(document))
     report.published = meta.find_published(document)
-    report.region = find_region(report.agency or report.title, url)
+    report.region = find_region(report.agency or report.title, url, region_hint)
     if report.region.code is None and report.title:
-        report.region = find_region(report.title + text[:300], url)
+        report.region = find_region(report.title + text[:300], url, region_hint)
     report.body_kind = meta.body_kind(report.agency)
     report.level = meta.level_of(report.agency, report.body_kind, report.region)
     report.sections = read_sections(document.blocks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from parsers.model import Document, Paragraph, Region
+from parsers.regions import is_region_name
 from parsers.report.labels import collapse, halfwidth
 from parsers.report.sections import heading_number
 
@@ -92,8 +93,31 @@ def find_year(title: str | None, plain_text: str) -> tuple[int | None, int | Non
     return year, title_year, period_year
 
 
-def find_agency(title: str | None, plain_text: str, metadata: dict[str, str]) -> str | None:
-    """The reporting body: from the title, else the first sentence of the body, else the metadata block."""
+def find_agency(title: str | None, plain_text: str, metadata: dict[str, str], signature: list[str] = ()) -> str | None:
+    """The reporting body: from the title, else the first sentence of the body, else the metadata block.
+
+    A region-wide report's title names only the place ("2022年湛河区政府信息公开工作年度报告"):
+    the body is then that place's government as the signature or the 发布机构 names it, else
+    the place + 人民政府.  ("湛河区人民政府办公室…" is the office's own report, a different one.)
+    ``signature`` is the closing lines of the text.
+    """
+    named = _named_agency(title, plain_text, metadata)
+    if named is None or not is_region_name(named):
+        return named
+    for candidate in [*reversed(signature), *(metadata.get(key, "") for key in METADATA_AGENCY_KEYS)]:
+        candidate = collapse(halfwidth(candidate)).replace(" ", "")
+        if body_kind(candidate) == "government" and _same_place(named, candidate):
+            return candidate
+    return named + "人民政府"
+
+
+def _same_place(place: str, government: str) -> bool:
+    """``government`` (东城区人民政府, 北京市东城区政府) is the government of ``place`` (北京市东城区)."""
+    own = re.sub(r"(人民政府|政府)$", "", government)
+    return bool(own) and (place.endswith(own) or own.endswith(place))
+
+
+def _named_agency(title: str | None, plain_text: str, metadata: dict[str, str]) -> str | None:
     if title:
         plain = re.sub(r"^(关于|印发)", "", collapse(halfwidth(title)).replace(" ", ""))
         match = _AGENCY_BEFORE_YEAR.match(plain)
@@ -128,15 +152,25 @@ def find_published(document: Document) -> str | None:
     declared = iso_date(_first_metadata(document.metadata, METADATA_DATE_KEYS))
     if declared:
         return declared
-    tail = [b for b in document.blocks if isinstance(b, Paragraph)][-6:]
-    for block in reversed(tail):
-        match = _SIGNATURE_DATE.match(halfwidth(block.text))
+    for text in reversed(signature_lines(document)):
+        match = _SIGNATURE_DATE.match(halfwidth(text))
         if match:
-            return iso_date(block.text)
-        match = _CN_SIGNATURE_DATE.match(block.text)
+            return iso_date(text)
+        match = _CN_SIGNATURE_DATE.match(text)
         if match:
             return _cn_date(*match.groups())
     return None
+
+
+def signature_lines(document: Document) -> list[str]:
+    """The last few paragraphs, where a report signs with its body and date."""
+    tail: list[str] = []
+    for block in reversed(document.blocks):
+        if isinstance(block, Paragraph):
+            tail.append(block.text)
+            if len(tail) == 6:
+                break
+    return tail[::-1]
 
 
 def _cn_small_number(numeral: str) -> int:

@@ -37,7 +37,7 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
             violations.append(
                 RuleViolation(
                     1,
-                    f"applications.{row.row_key}.total",
+                    f"applications.{row.row_key}",
                     _show(expected),
                     _show(actual),
                     f"total of {row.row_label!r} differs from the sum of the applicant columns",

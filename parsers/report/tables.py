@@ -444,6 +444,18 @@ def _applicant_columns(positions: dict[str, int], first_row: list[GridCell], sta
     return columns, geometry
 
 
+def _add_wrapped_labels(header_rows: list[list[GridCell]], positions: dict[str, int]) -> None:
+    """Labels wrapped over header rows as separate cells ("自然" above "人", as PDF grids give them)."""
+    width = max((len(row) for row in header_rows), default=0)
+    for i in range(width):
+        if i in positions.values():
+            continue
+        pieces = [row[i].text for row in header_rows if i < len(row) and row[i].origin is None and row[i].text]
+        key = _applicant_key("".join(pieces)) if len(pieces) > 1 else None
+        if key and key not in positions:
+            positions[key] = i
+
+
 def _blank_data_row(cells: list[GridCell]) -> bool:
     """A row with a label and blank cells after it (not a repeated header: no applicant label in it)."""
     start = label_end(cells)
@@ -456,6 +468,7 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
     data_started = False
     columns: list[str] = list(APPLICANT_COLUMNS)
     geometry: list[int] | None = None
+    header_rows: list[list[GridCell]] = []
     for cells in rows:
         if not has_values(cells):
             if data_started and _blank_data_row(cells):
@@ -468,6 +481,7 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
                     tables.applications.append(ApplicationRow(row_key=key, row_label=label, cells=values))
                 continue
             if not data_started:
+                header_rows.append(cells)
                 for i, cell in enumerate(cells):
                     key = _applicant_key(cell.text)
                     if key and cell.origin is None and key not in positions:
@@ -478,6 +492,7 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
         if start == 0:
             continue  # values without any label cannot be placed
         if not data_started:
+            _add_wrapped_labels(header_rows, positions)
             columns, geometry = _applicant_columns(positions, cells, start)
         data_started = True
         key = state.classify(cells, start)

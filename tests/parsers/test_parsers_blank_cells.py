@@ -122,3 +122,23 @@ def test_review_row_per_proceeding_printed_blank_is_kept():
     assert {k: (v.value, v.raw) for k, v in rows["litigation_direct"].items()} == dict.fromkeys(
         ("upheld", "corrected", "other", "pending", "total"), (None, "")
     )
+
+
+def test_applicant_label_wrapped_over_two_header_rows_keeps_its_column():
+    # how a PDF grid gives a rowspan=2 header cell whose text wraps: "自然" above "人", two cells
+    text = (
+        "三、收到和处理政府信息公开申请情况\n"
+        "申请人情况\t自然\t法人或其他组织\t\t\t\t\t总计\n"
+        "\t人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t\n"
+        "一、本年新收政府信息公开申请数量\t21\t\t0\t\t2\t2\t25\n"
+    )
+    row = read_tables(text_to_blocks(text)).applications[0]
+    assert {k: v.raw for k, v in row.cells.items()} == {
+        "natural_person": "21",
+        "commercial_enterprise": "",
+        "research_institution": "0",
+        "social_welfare_org": "",
+        "legal_service_org": "2",
+        "other_org": "2",
+        "total": "25",
+    }
