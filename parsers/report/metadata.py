@@ -10,10 +10,13 @@ from parsers.report.labels import collapse, halfwidth
 from parsers.report.sections import heading_number
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*(?:年度|年|度)")
+#: A year in Chinese numerals before 年: 二〇二二年, 二○二二年度, 二零二二年.
+_CN_YEAR = re.compile(r"([一二][〇○零九][〇○零一二三四五六七八九]{2})(?=\s*年)")
 _PERIOD = re.compile(
-    r"(?:统计期限|统计时限|统计期间|统计周期|数据统计)[^。]{0,20}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
-    r"[^。]{0,12}?((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日"
+    r"(?:统计期限|统计时限|统计期间|统计周期|数据统计)[^。]{0,20}?((?:19|20)\d{2})\s*年\s*(?:1|一)\s*月\s*(?:1|一)\s*日"
+    r"[^。]{0,12}?((?:19|20)\d{2})\s*年\s*(?:12|十二)\s*月\s*(?:31|三十一)\s*日"
 )
+_PERIOD_WORDS = re.compile(r"统计期限|统计时限|统计期间|统计周期|数据统计")
 _LEADING_YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*年度?\s*(?:[,，、:：]|以来|全年|[^\d年]{0,3}[我本该])")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 _SIGNATURE_DATE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
@@ -78,10 +81,10 @@ def find_year(title: str | None, plain_text: str) -> tuple[int | None, int | Non
     """
     title_year = None
     if title:
-        match = _YEAR_IN_TITLE.search(halfwidth(title))
+        match = _YEAR_IN_TITLE.search(arabic_years(halfwidth(title)))
         if match:
             title_year = int(match.group(1))
-    period = _PERIOD.search(plain_text[:20000])
+    period = _find_period(plain_text[:20000])
     period_year = int(period.group(1)) if period and period.group(1) == period.group(2) else None
     year = title_year or period_year
     if year is None:
@@ -91,6 +94,23 @@ def find_year(title: str | None, plain_text: str) -> tuple[int | None, int | Non
                 year = int(match.group(1))
                 break
     return year, title_year, period_year
+
+
+def arabic_years(text: str) -> str:
+    """Years written in Chinese numerals as digits: ``二〇二二年度`` → ``2022年度``."""
+    if not _CN_YEAR.search(text):
+        return text
+    return _CN_YEAR.sub(lambda m: "".join(str(_CN_DIGITS[c]) for c in m.group(1)), text)
+
+
+def _find_period(text: str) -> re.Match | None:
+    """The 统计期限 sentence, its digits folded to half width and Chinese-numeral years to digits."""
+    # only the sentences around the period words need folding, not the whole text
+    for words in _PERIOD_WORDS.finditer(text):
+        match = _PERIOD.match(arabic_years(halfwidth(text[words.start() : words.start() + 120])))
+        if match:
+            return match
+    return None
 
 
 def find_agency(title: str | None, plain_text: str, metadata: dict[str, str], signature: list[str] = ()) -> str | None:
@@ -119,7 +139,7 @@ def _same_place(place: str, government: str) -> bool:
 
 def _named_agency(title: str | None, plain_text: str, metadata: dict[str, str]) -> str | None:
     if title:
-        plain = re.sub(r"^(关于|印发)", "", collapse(halfwidth(title)).replace(" ", ""))
+        plain = re.sub(r"^(关于|印发)", "", arabic_years(collapse(halfwidth(title))).replace(" ", ""))
         match = _AGENCY_BEFORE_YEAR.match(plain)
         if match and not re.search(r"\d", match.group(1)):
             return match.group(1)
