@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -53,10 +54,33 @@ class _TrapHandler(http.server.BaseHTTPRequestHandler):
                 item = (f"./t{number}.html", f"恩阳区第{number}局2023年政府信息公开工作年度报告")
                 status, body = 200, _list_page("政府信息公开年报", [item], number + 2, number)
             elif trap == "barren":
-                items = [("./t0.html", "恩阳区审计局2023年政府信息公开工作年度报告")] if number == 0 else []
+                first = [("./t0.html", "恩阳区审计局2023年政府信息公开工作年度报告"),
+                         ("./drip.html", "恩阳区统计局2023年政府信息公开工作年度报告")]  # fmt: skip
+                items = first if number == 0 else []
                 status, body = 200, _list_page("政府信息公开年报", items, number + 2, number)
+        elif name == "drip.html":
+            self._drip()
+            return
         elif name.startswith("t"):
             status, body = 200, "<html><head><title>通知</title></head><body><p>一则通知。</p></body></html>".encode()
+        self._send(status, body)
+
+    def _drip(self) -> None:
+        """A body that keeps coming, 50 bytes every 0.2 s: never a timeout, never done."""
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", "1000000")
+        self.end_headers()
+        try:
+            for _ in range(300):
+                self.wfile.write(b"<p>" + b"x" * 43 + b"</p>\n")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            return
+
+    def _send(self, status: int, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -77,7 +101,9 @@ def trap_crawl(tmp_path_factory):
             [{"start_url": f"{base}/new-items/index.html", "portal_id": "trap-new-items"},
              {"start_url": f"{base}/barren/index.html", "portal_id": "trap-barren"}],
             data,
-            {"XXGKNB_MAX_LIST_PAGES_PER_COLUMN": COLUMN_CAP, "XXGKNB_MAX_BARREN_LIST_PAGES": BARREN_CAP},
+            {"XXGKNB_MAX_LIST_PAGES_PER_COLUMN": COLUMN_CAP, "XXGKNB_MAX_BARREN_LIST_PAGES": BARREN_CAP,
+             # The drip must be cut by the stall guard, long before the download timeout.
+             "XXGKNB_STALL_SECONDS": 1.5, "XXGKNB_MIN_RATE": 1024, "DOWNLOAD_TIMEOUT": 50},
             timeout=120,
         )  # fmt: skip
     finally:
@@ -177,3 +203,11 @@ def test_public_addresses(address):
 def test_a_refusal_is_an_ignored_request_already_recorded():
     refusal = GuardRefusal("off_site", "host x is not one of the portal's hosts")
     assert refusal.recorded and str(refusal).startswith("off_site: ")
+
+
+def test_a_body_that_trickles_in_is_cut_as_a_stall(trap_crawl):
+    data, requests = trap_crawl
+    failures = query(data, "SELECT reason, detail FROM crawl_failures WHERE url LIKE '%/barren/drip.html'")
+    assert len(failures) == 1 and failures[0][0] == "timeout", failures
+    assert "download stalled" in failures[0][1]
+    assert requests.count("/barren/drip.html") == 1
