@@ -93,6 +93,14 @@ def blocked_address(address: str) -> str | None:
     return None
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def host_port(url: str) -> tuple[str, int | None]:
     parts = urlsplit(url)
     try:
@@ -133,6 +141,10 @@ class NetworkGuardMiddleware:
             portal = getattr(spider, "portal", None)
             urls = [portal.start_url, portal.crawl_scope] if portal is not None else []
             self._allowed = {host_port(url) for url in urls}
+            # www.x.gov.cn and x.gov.cn are one portal (start URLs are often given without www).
+            for host, port in list(self._allowed):
+                if not _is_ip(host):
+                    self._allowed.add((host.removeprefix("www.") if host.startswith("www.") else f"www.{host}", port))
             for extra in self.extra_hosts:
                 self._allowed.add(host_port(extra if "://" in extra else f"http://{extra}/"))
             # Only the portal's own hosts may be private (a portal on an intranet, the sample portal

@@ -182,6 +182,14 @@ def test_refused_urls(guard, url, why):
     assert refusal is not None and why in refusal, refusal
 
 
+def test_the_www_and_bare_names_of_a_portal_are_one_portal():
+    crawler = get_crawler(PortalSpider, {"XXGKNB_DATA_DIR": "/nonexistent"})
+    crawler.spider = PortalSpider(start_url="http://portal.example.invalid/xxgk/")
+    guard = NetworkGuardMiddleware(crawler)
+    assert ("www.portal.example.invalid", 80) in guard.allowlist()
+    assert "not one of the portal's hosts" in guard.refusal("http://evil.portal.example.invalid/")
+
+
 def test_an_allowlisted_host_that_does_not_resolve_is_left_to_the_download(guard):
     # The download then fails with Scrapy's DNS error, recorded as such by the spider.
     assert guard.refusal("http://files.portal.example:8000/a.pdf") is None
