@@ -110,6 +110,7 @@ class PortalSpider(scrapy.Spider):
             raise ValueError("PortalSpider needs portal=<registry id> or start_url=<url>")
         self.crawl_id = crawl_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         self.seen_items: set[str] = set()
+        self.seen_links: set[str] = set()
         self.listed: dict[str, str | None] = {}
         self.counts = {
             "pages_fetched": 0,
@@ -422,7 +423,11 @@ class PortalSpider(scrapy.Spider):
         page = adapter.read_list(url, text)
         new_items = 0
         for item in page.items:
-            if not self.portal.in_scope(item.url):
+            # "New" counts every link not seen before, taken or not: a page of notices is no repeat.
+            if item.url not in self.seen_links:
+                self.seen_links.add(item.url)
+                new_items += 1
+            if item.url in self.seen_items or not self.portal.in_scope(item.url):
                 continue
             if mode == "scan" and not report_like_title(item.text):
                 continue
@@ -430,10 +435,8 @@ class PortalSpider(scrapy.Spider):
                 self.counts["lookalikes_skipped"] += 1
                 continue
             listed_as = item.date or clean(item.text) or None
-            if item.url not in self.seen_items:
-                self.seen_items.add(item.url)
-                new_items += 1
-                yield from self._item_requests(item.url, listed_as, parent=url, link_text=item.text, role="item")
+            self.seen_items.add(item.url)
+            yield from self._item_requests(item.url, listed_as, parent=url, link_text=item.text, role="item")
         if mode == "column" and not page.items and not page.lists and depth == 0:
             self.record_failure(url, "unexpected_structure", f"{name} list page with no items and no further pages")
         if page.items and new_items == 0:

@@ -26,6 +26,12 @@ COLUMN = (
     "<li><a href='/t/202401/t20240103_3.html'>丙局2023年政府信息公开工作年度报告</a><span>2024-01-03</span></li>"
     "</ul></body></html>"
 )
+NOTICES_FIRST = (
+    "<html><head><meta charset='utf-8'><meta name='ColumnName' content='政府信息公开年报'></head><body><ul>"
+    "<li><a href='/n/202301/t20230101_8.html'>关于做好2023年政府信息公开工作年度报告编制发布工作的通知</a></li>"
+    "<li><a href='/n/202201/t20220101_9.html'>2022年政府信息公开工作年度报告解读</a></li>"
+    "</ul><a href='/n/index_1.html'>下一页</a></body></html>"
+)
 CHALLENGE = (
     "<html><head><script>$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=12345;</script></head><body></body></html>"
 )
@@ -71,6 +77,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/waf/index.html":
             return 412, {}, CHALLENGE
         if path == "/t/index.html":
+            return 200, {}, COLUMN
+        if path == "/n/index.html":  # a first page holding only notices, then the reports
+            return 200, {}, NOTICES_FIRST
+        if path == "/n/index_1.html":
             return 200, {}, COLUMN
         if path.endswith("_1.html"):  # busy once: 503 with Retry-After, then fine
             return (
@@ -204,3 +214,23 @@ def test_polite_crawl_one_connection_per_host_and_robots_crawl_delay(tmp_path):
     assert min(gaps[1:]) >= 0.5, gaps  # Crawl-delay 0.6 s (±jitter) once robots.txt was read
     robots = query(tmp_path, "SELECT count(*) FROM warc_records WHERE role = 'robots'")
     assert robots == [(1,)]  # robots.txt itself is archived too
+
+
+def test_a_page_of_look_alikes_does_not_end_the_pagination(server, tmp_path):
+    xxgknb(
+        "crawl",
+        "--no-politeness",
+        "-q",
+        "--no-build",
+        "--data",
+        str(tmp_path),
+        "--id",
+        "110000_notices",
+        "--url",
+        server.origin + "/n/index.html",
+    )
+    asked = [entry[1] for entry in server.log]
+    assert "/n/index_1.html" in asked
+    assert not any(path.endswith(("_8.html", "_9.html")) for path in asked)  # look-alikes never fetched
+    assert query(tmp_path, "SELECT lookalikes_skipped FROM crawls") == [(2,)]
+    assert query(tmp_path, "SELECT count(*) FROM crawl_urls WHERE verdict = 'report'") == [(2,)]
