@@ -14,7 +14,7 @@ import re
 
 from lxml import etree
 
-from parsers.formats._limits import BoundedZip, LimitExceeded
+from parsers.formats._limits import BoundedZip, LimitExceeded, parse_xml
 from parsers.model import Document, Grid, GridCell, Paragraph, Status
 
 _WHITESPACE = re.compile(r"\s+")
@@ -101,15 +101,21 @@ class _Numbering:
 
     def __init__(self, archive: BoundedZip, namespace: str) -> None:
         self.w = lambda local: f"{{{namespace}}}{local}"
+        self.archive: BoundedZip | None = archive if "word/numbering.xml" in archive.names else None
         self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}
         self.abstract_of: dict[str, str] = {}
         self.start_override: dict[tuple[str, int], int] = {}
         self.style_numbering: dict[str, tuple[str, int]] = {}
         self.counters: dict[str, dict[int, int]] = {}
-        if "word/numbering.xml" in archive.names:
-            self._read_numbering(archive.read_xml("word/numbering.xml"))
+
+    def _load(self) -> None:
+        """Read the list definitions when the first paragraph that may be numbered comes (most have none)."""
+        archive, self.archive = self.archive, None
+        self._read_numbering(archive.read_xml("word/numbering.xml"))
         if self.levels and "word/styles.xml" in archive.names:
-            self._read_styles(archive.read_xml("word/styles.xml"))
+            styles = archive.read("word/styles.xml")
+            if b"numPr" in styles:
+                self._read_styles(parse_xml(styles, "word/styles.xml"))
 
     def _val(self, element: etree._Element | None, default: str | None = None) -> str | None:
         return default if element is None else element.get(self.w("val"), default)
@@ -154,14 +160,16 @@ class _Numbering:
 
     def label(self, paragraph: etree._Element) -> str:
         """The number Word prints before ``paragraph``, advancing the list's counters; ``""`` for none."""
-        if not self.levels:
-            return ""
         w = self.w
         properties = paragraph.find(w("pPr"))
         if properties is None:
             return ""
         num_pr = properties.find(w("numPr"))
         style = self._val(properties.find(w("pStyle")))
+        if self.archive is not None and (num_pr is not None or style):
+            self._load()
+        if not self.levels:
+            return ""
         num_id, level = self.style_numbering.get(style, ("0", 0)) if style else ("0", 0)
         if num_pr is not None:
             num_id = self._val(num_pr.find(w("numId")), num_id) or num_id
