@@ -100,13 +100,20 @@ class _Numbering:
     """
 
     def __init__(self, archive: BoundedZip, namespace: str) -> None:
-        self.w = lambda local: f"{{{namespace}}}{local}"
+        self.namespace = namespace
+        self._tags: dict[str, str] = {}
         self.archive: BoundedZip | None = archive if "word/numbering.xml" in archive.names else None
         self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}
         self.abstract_of: dict[str, str] = {}
         self.start_override: dict[tuple[str, int], int] = {}
         self.style_numbering: dict[str, tuple[str, int]] = {}
         self.counters: dict[str, dict[int, int]] = {}
+
+    def w(self, local: str) -> str:
+        tag = self._tags.get(local)
+        if tag is None:
+            tag = self._tags[local] = f"{{{self.namespace}}}{local}"
+        return tag
 
     def _load(self) -> None:
         """Read the list definitions when the first paragraph that may be numbered comes (most have none)."""
@@ -160,6 +167,8 @@ class _Numbering:
 
     def label(self, paragraph: etree._Element) -> str:
         """The number Word prints before ``paragraph``, advancing the list's counters; ``""`` for none."""
+        if self.archive is None and not self.levels:
+            return ""
         w = self.w
         properties = paragraph.find(w("pPr"))
         if properties is None:
