@@ -26,6 +26,7 @@ import sqlite_utils
 
 from archive import corpus
 from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, ParseJob, parse_many
+from parsers.formats import sniff_format
 from parsers.model import Report, Status
 
 #: Files larger than this are recorded as rejected without being read: no annual report comes
@@ -136,6 +137,8 @@ def import_files(
             if unchanged is not None:
                 record(_file_outcome(item, unchanged))
                 continue
+            # Recorded even when the parser never answers (killed for time): says what the file was.
+            item.format = sniff_format(item.data, filename=path.name)
             queued.append(item)
             yield ParseJob(item.data, filename=path.name, url=item.url)
             item.data = None  # handed to a worker; keep only the metadata
@@ -161,6 +164,7 @@ class _Queued:
     sha256: str | None = None
     data: bytes | None = None
     error: str = ""
+    format: str | None = None
 
 
 def _read(path: Path) -> _Queued:
@@ -198,7 +202,7 @@ def _store(db: sqlite_utils.Database, item: _Queued, report: Report, parser_vers
         url=item.url,
         sha256=item.sha256,
         fetched_at=item.fetched_at,
-        format=report.format or None,
+        format=report.format or item.format,
         parser_version=parser_version,
     )
     return _file_outcome(item, written)

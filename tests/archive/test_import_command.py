@@ -155,6 +155,7 @@ def test_bad_input_gets_a_reason_and_a_row_and_never_stops_the_import(tmp_path, 
         path = str(folder / relative)
         assert lines[path].startswith(f"{path}: {reason}"), lines.get(path)
 
+    assert rows(corpus_path, "SELECT format FROM rejected_documents WHERE url LIKE '%oversized.txt'") == [("text",)]
     rejected = dict(rows(corpus_path, "SELECT url, status FROM rejected_documents"))
     assert rejected == {(folder / relative).as_uri(): reason.split(":")[0] for relative, reason in expected.items()}
     assert rows(corpus_path, "SELECT count(*) FROM rejected_documents WHERE reason = '' OR reason IS NULL") == [(0,)]
