@@ -9,12 +9,19 @@ Configuration (``metadata.json`` → ``plugins`` → ``xxgknb``):
 * ``database``: name of the corpus database (default ``corpus``);
 * ``allow_robots``: ``true`` lets search engines crawl (default: everything is disallowed);
 * ``archive_root``: directory holding the WARC files; archived copies are only read below it.
+
+The default facets of ``reports`` (province, year, level, body_kind, template, status) come from
+:data:`DEFAULT_FACETS` through ``get_metadata`` rather than from ``metadata.json``, because a
+search result is not faceted by default: counting six facets over every match is most of the
+time of a search page on a large corpus (``docs/publishing.md``); a researcher adds the facets
+wanted on a search (``_facet=province``) and gets exactly those.
 """
 
 from __future__ import annotations
 
+import contextvars
 import sqlite3
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import markupsafe
 from datasette import hookimpl
@@ -25,6 +32,10 @@ from publish import archived, report_page
 
 PLUGIN = "xxgknb"
 REPORT_ID_PATTERN = r"[0-9a-f]{16}"
+#: Facets of table pages that are not searches, per table of the corpus.
+DEFAULT_FACETS = {"reports": ["province", "year", "level", "body_kind", "template", "status"]}
+#: Set for the duration of a request that searches (``_search=`` or ``_search_<column>=``).
+_searching = contextvars.ContextVar("xxgknb_searching", default=False)
 
 
 def plugin_config(datasette) -> dict:
@@ -107,12 +118,27 @@ def _safety_headers() -> dict[str, str]:
 
 
 @hookimpl
+def get_metadata(datasette, key, database, table):
+    # Not plugin_config(): it reads metadata, which calls this hook again.
+    if _searching.get():
+        return {}
+    tables = {name: {"facets": facets} for name, facets in DEFAULT_FACETS.items()}
+    return {"databases": {"corpus": {"tables": tables}}}
+
+
+def _is_search(query_string: bytes) -> bool:
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=False)
+    return any(key.startswith("_search") and key != "_searchmode" for key, _ in pairs)
+
+
+@hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def add_headers(scope, receive, send):
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
+            _searching.set(_is_search(scope.get("query_string", b"")))
             robots_allowed = bool(plugin_config(datasette).get("allow_robots"))
 
             async def send_with_headers(event):

@@ -10,6 +10,7 @@ import pytest
 import sqlite_utils
 
 from archive import schema
+from publish.plugin import DEFAULT_FACETS
 
 METADATA = json.loads((Path(__file__).resolve().parents[2] / "metadata.json").read_text(encoding="utf-8"))
 TABLES = METADATA["databases"]["corpus"]["tables"]
@@ -61,7 +62,9 @@ def test_publication_facts_are_there():
         assert METADATA[key]
     assert "How to cite" in METADATA["description_html"]
     reports = TABLES["reports"]
-    assert reports["facets"] == ["province", "year", "level", "body_kind", "template", "status"]
+    # Default facets come from the plugin (not faceted when searching); metadata.json would override it.
+    assert "facets" not in reports
+    assert DEFAULT_FACETS["reports"] == ["province", "year", "level", "body_kind", "template", "status"]
     assert reports["label_column"] == "title" and TABLES["agencies"]["label_column"] == "name"
     assert reports["fts_table"] == "reports_fts"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from publish_corpus import KNOWN_REPORTS
+from publish_corpus import KNOWN_REPORTS, substring_matches
 
 
 def get_json(server, path: str, **params) -> dict | list:
@@ -24,6 +24,18 @@ def test_default_facets_count_the_hand_built_reports(server):
     assert facet_counts(data, "year") == {2021: 2, 2022: 4, 2020: 1}
     assert facet_counts(data, "body_kind") == {"government": 4, "department": 3}
     assert data["filtered_table_rows_count"] == len(KNOWN_REPORTS)
+
+
+def test_a_search_is_faceted_only_as_asked(server, known_corpus):
+    path, _ = known_corpus
+    plain = get_json(server, "/corpus/reports.json", _search="疫情", _size="0")
+    assert plain["facet_results"] == {}
+    faceted = get_json(server, "/corpus/reports.json", _search="疫情", _facet="province", _size="0")
+    assert set(faceted["facet_results"]) == {"province"}
+    counts = facet_counts(faceted, "province")
+    assert sum(counts.values()) == len(substring_matches(path, "疫情"))
+    # Leaving the search brings the default facets back.
+    assert len(get_json(server, "/corpus/reports.json", _size="0")["facet_results"]) == 6
 
 
 def test_agency_foreign_key_is_labelled_with_the_agency_name(server):
