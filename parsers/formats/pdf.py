@@ -832,6 +832,27 @@ def _without_repeated_header(head: _CellLayout | None, part: _TablePart, label: 
     )
 
 
+def _splits_a_row(horizontals, verticals, chars, join: float, label: str) -> bool:
+    """Does the page break at ``join`` (virtual y) cut a row in two?  Decided on the two rows on each
+    side of it only, so that the whole table is laid out once."""
+    lines = _cluster([h.y0 for h in horizontals])
+    at = next((i for i, y in enumerate(lines) if abs(y - join) <= SNAP), None)
+    if at is None or at == 0 or at == len(lines) - 1:
+        return False
+    low, high = lines[max(0, at - 2)], lines[min(len(lines) - 1, at + 2)]
+    window = _lay_out_cells(
+        [h for h in horizontals if low - SNAP <= h.y0 <= high + SNAP],
+        [Ruling(v.x0, max(v.y0, low), v.x1, min(v.y1, high))
+         for v in verticals if v.y1 > low + SNAP and v.y0 < high - SNAP],
+        [member for member in chars if low < member[0].cy < high],
+        label=label, joins=(join,),
+    )
+    if window is None:
+        return False
+    jr = next((i for i, y in enumerate(window.ys) if abs(y - join) <= SNAP), None)
+    return bool(jr) and jr < window.n_rows and _is_split_row(window.row_texts(jr - 1), window.row_texts(jr))
+
+
 def _build_grid(parts: list[_TablePart], label: str) -> Grid:
     """Stack the parts of one table into a virtual surface and read its cell grid."""
     pages = sorted({p.page + 1 for p in parts})
@@ -863,17 +884,10 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
             chars.extend((c, part.page, c) for c in part.chars)
         previous_bottom = part.bottom + shift
 
-    layout = _lay_out_cells(horizontals, verticals, chars, label=label, joins=tuple(joins))
+    split = frozenset(join for join in joins if _splits_a_row(horizontals, verticals, chars, join, label))
+    layout = _lay_out_cells(horizontals, verticals, chars, label=label, joins=tuple(joins), collapse=split)
     if layout is None:
         return Grid(rows=[], source=source)
-    split = []
-    for join in joins:
-        jr = next((i for i, y in enumerate(layout.ys) if abs(y - join) <= SNAP), None)
-        if jr and jr < layout.n_rows and _is_split_row(layout.row_texts(jr - 1), layout.row_texts(jr)):
-            split.append(join)
-    if split:
-        layout = _lay_out_cells(horizontals, verticals, chars, label=label, joins=tuple(joins),
-                                collapse=frozenset(split)) or layout
 
     n = layout.n_cols
     originals: dict[int, GridCell] = {}
