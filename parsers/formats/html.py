@@ -18,7 +18,7 @@ from lxml import etree
 
 from parsers.decode import decode
 from parsers.model import Document, Grid, GridCell, Paragraph, Status
-from parsers.report.labels import collapse, halfwidth, join_lines
+from parsers.report.labels import collapse, grid_cell, halfwidth, join_lines
 
 #: Where CMSs put the article, most specific first: (attribute, test on its value).
 BODY_RULES = (
@@ -438,6 +438,8 @@ def _joined_lines(cell) -> str:
 def _span(value: str | None, limit: int) -> int:
     if not value:
         return 1
+    if value.isascii() and value.isdigit():
+        return max(1, min(int(value), limit))
     digits = re.sub(r"[^\d]", "", value)[:4]
     return max(1, min(int(digits), limit)) if digits else 1
 
@@ -472,9 +474,9 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
             rowspan_attribute, colspan_attribute = cell.get("rowspan"), cell.get("colspan")
             rowspan = _span(rowspan_attribute, min(MAX_SPAN, height - r)) if rowspan_attribute else 1
             colspan = _span(colspan_attribute, MAX_SPAN) if colspan_attribute else 1
-            placed[(r, c)] = GridCell(text, where)
+            placed[(r, c)] = grid_cell(text, where)
             if rowspan > 1 or colspan > 1:
-                copy = GridCell(text, where, (r, c))
+                copy = grid_cell(text, where, (r, c))
                 for dr in range(rowspan):
                     for dc in range(colspan):
                         if dr or dc:

@@ -20,7 +20,7 @@ import re
 
 from parsers.decode import decode
 from parsers.model import Document, Grid, GridCell, Paragraph, Status
-from parsers.report.labels import is_value_like, join_lines
+from parsers.report.labels import grid_cell, is_value_like, join_lines
 
 _PIPE_ONLY = re.compile(r"^\|+\s*$")
 _SPACE_GAP = re.compile(r"[ \u3000\xa0]{2,}")
@@ -90,7 +90,7 @@ def _read_tab_table(lines: list[str], start: int, blocks: list) -> int:
         # inside a table, "行政处罚\t" is a row whose only value cell is blank
         if _is_tab_row(line) or (rows and line.strip() and line.rstrip(" ").endswith("\t")):
             rows.append(
-                [GridCell(join_lines([c]), f"line {i + 1} col {k + 1}") for k, c in enumerate(line.split("\t"))]
+                [grid_cell(join_lines([c]), f"line {i + 1} col {k + 1}") for k, c in enumerate(line.split("\t"))]
             )
             i += 1
             continue
@@ -139,7 +139,7 @@ def _space_table_end(lines: list[str], start: int) -> int | None:
 
 def _read_space_table(lines: list[str], start: int, end: int, blocks: list) -> int:
     rows = [
-        [GridCell(cell, f"line {i + 1} col {k + 1}") for k, cell in enumerate(_space_cells(lines[i]))]
+        [grid_cell(cell, f"line {i + 1} col {k + 1}") for k, cell in enumerate(_space_cells(lines[i]))]
         for i in range(start, end)
         if lines[i].strip()
     ]
