@@ -231,14 +231,18 @@ class CrawlState:
 
     # ------------------------------------------------------------------ per-URL knowledge
 
+    _KNOWN = ("url", "role", "status", "sha256", "etag", "last_modified", "listed_as", "verdict", "gone_since")
+
     def known(self, portal_id: str) -> dict[str, dict]:
         rows = self.db.execute(
-            "SELECT url, role, status, sha256, etag, last_modified, listed_as, verdict, gone_since "
-            "FROM crawl_urls WHERE portal_id = ?",
-            [portal_id],
+            f"SELECT {', '.join(self._KNOWN)} FROM crawl_urls WHERE portal_id = ?", [portal_id]
         ).fetchall()
-        keys = ("url", "role", "status", "sha256", "etag", "last_modified", "listed_as", "verdict", "gone_since")
-        return {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+        return {row[0]: dict(zip(self._KNOWN, row, strict=True)) for row in rows}
+
+    def known_url(self, url: str) -> dict | None:
+        """What is known about one URL now (whoever archived it: another portal, another process)."""
+        row = self.db.execute(f"SELECT {', '.join(self._KNOWN)} FROM crawl_urls WHERE url = ?", [url]).fetchone()
+        return dict(zip(self._KNOWN, row, strict=True)) if row else None
 
     def note_listed(self, url: str, *, portal_id: str, crawl_id: str, listed_as: str | None, at: str) -> None:
         """``url`` is linked from a list of the portal in this crawl (as ``listed_as``)."""

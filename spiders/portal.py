@@ -468,6 +468,12 @@ class PortalSpider(scrapy.Spider):
         self.state.note_listed(url, portal_id=self.portal.id, crawl_id=self.crawl_id, listed_as=None, at=now())
         known = self.known.get(url)
         fetched_ok = known is not None and known.get("status") and 200 <= known["status"] < 300
+        if not fetched_ok:
+            # The snapshot taken at start may be stale: ask the index before fetching.
+            known = self.state.known_url(url) or known
+            fetched_ok = known is not None and known.get("status") and 200 <= known["status"] < 300
+            if known is not None:
+                self.known[url] = known
         if (
             fetched_ok
             and not known.get("gone_since")
