@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -138,21 +138,22 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
     page_data: list[tuple[float, list[PositionedChar], list[Ruling]]] = []
     scanned: list[int] = []
     images = 0
+    # Pages are loaded through the raw API and closed at once: pypdfium2's page objects (finalizers,
+    # weak references to their document) cost more than a small report's layout work.
     for index in range(min(page_count, MAX_PAGES)):
-        try:
-            page = pdf[index]
-        except pdfium.PdfiumError as exc:
-            warnings.append(f"page {index + 1} unreadable: {exc}")
+        page = pdfium_c.FPDF_LoadPage(pdf.raw, index)
+        if not page:
+            warnings.append(f"page {index + 1} unreadable: Failed to load page.")
             page_data.append((0.0, [], []))
             continue
         try:
-            width, height = page.get_size()
-            if page.get_rotation() in (90, 270):
+            width, height = pdfium_c.FPDF_GetPageWidthF(page), pdfium_c.FPDF_GetPageHeightF(page)
+            if pdfium_c.FPDFPage_GetRotation(page) in (1, 3):  # quarter turns
                 width, height = height, width  # text and paths come in the unrotated page space
             segments, page_images, image_share = _page_rulings(page, width, height, index, warnings)
             chars = _page_chars(page, height, index, warnings, segments)
         finally:
-            page.close()
+            pdfium_c.FPDF_ClosePage(page)
         images += page_images
         text_length = sum(len(c.text) for c in chars)
         # A scanned page: a picture covering most of the page, and at most a page number or a
@@ -229,7 +230,7 @@ _RUN = re.compile(r"[^\x00-\x20\ufffe\u00a0]+(?: [^\x00-\x20\ufffe\u00a0]+)*")
 
 
 def _page_chars(
-    page: pdfium.PdfPage, height: float, index: int, warnings: list[str], rulings: list[Ruling]
+    page: ctypes.c_void_p | pdfium.PdfPage, height: float, index: int, warnings: list[str], rulings: list[Ruling]
 ) -> list[PositionedChar]:
     """The page's text as positioned runs (a word or a line piece each), split where a table rule crosses them.
 
@@ -238,9 +239,10 @@ def _page_chars(
     stretch of a line.  A run that a vertical rule crosses (two cells' texts pdfium read as one) is
     placed character by character.
     """
-    textpage = page.get_textpage()
+    handle = pdfium_c.FPDFText_LoadPage(page)
+    if not handle:
+        raise pdfium.PdfiumError("Failed to load text page.")
     try:
-        handle = textpage.raw
         count = pdfium_c.FPDFText_CountChars(handle)
         if count <= 0:
             return []
@@ -281,36 +283,44 @@ def _page_chars(
                     chars.append(PositionedChar(raw_text[i], *placed))
 
         def add_run(start: int, end: int) -> None:
-            first, last = box(start), box(end - 1)
-            if first is None or last is None:
+            if not get_box(handle, start, rect_ref):
                 per_char(start, end)
                 return
-            x0, top, x1, bottom = first[0], min(first[1], last[1]), last[2], max(first[3], last[3])
-            if end - start > 1 and (
-                x1 < x0 or abs(first[1] - last[1]) > (bottom - top) / 2 or crosses_rule(x0, x1, (top + bottom) / 2)
-            ):
+            x0, first_top, first_bottom = rect.left, height - rect.top, height - rect.bottom
+            if end - start == 1:
+                chars.append(PositionedChar(raw_text[start], x0, first_top, rect.right, first_bottom))
+                return
+            if not get_box(handle, end - 1, rect_ref):
+                per_char(start, end)
+                return
+            last_top, x1 = height - rect.top, rect.right
+            top, bottom = min(first_top, last_top), max(first_bottom, height - rect.bottom)
+            if x1 < x0 or abs(first_top - last_top) > (bottom - top) / 2 or crosses_rule(x0, x1, (top + bottom) / 2):
                 per_char(start, end)  # not left to right on one line, or across a table rule
                 return
             chars.append(PositionedChar(raw_text[start:end], x0, top, x1, bottom))
 
         chars: list[PositionedChar] = []
+        find_space = raw_text.find
         for match in _RUN.finditer(raw_text):
             start, end = match.span()
             # pdfium generates spaces between words it thinks apart; only real spaces stay in a run.
-            for k in (k for k in range(start + 1, end - 1) if raw_text[k] == " " and is_generated(handle, k)):
-                add_run(start, k)
-                start = k + 1
+            k = find_space(" ", start + 1, end - 1)
+            while k != -1:
+                if is_generated(handle, k):
+                    add_run(start, k)
+                    start = k + 1
+                k = find_space(" ", k + 1, end - 1)
             add_run(start, end)
         return chars
     finally:
-        textpage.close()
+        pdfium_c.FPDFText_ClosePage(handle)
 
 
 def _page_rulings(
-    page: pdfium.PdfPage, width: float, height: float, index: int, warnings: list[str]
+    handle: ctypes.c_void_p | pdfium.PdfPage, width: float, height: float, index: int, warnings: list[str]
 ) -> tuple[list[Ruling], int, float]:
     """Rulings of the page, its number of images, and the largest share of the page one image covers."""
-    handle = page.raw
     count = pdfium_c.FPDFPage_CountObjects(handle)
     if count > MAX_OBJECTS_PER_PAGE:
         warnings.append(f"page {index + 1}: {count} drawing objects, tables on it read as text only")
@@ -718,11 +728,11 @@ def _lay_out_cells(
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     if n_rows < 1 or n_cols < 1:
         return None
-    vertical_spans = [[(v.y0, v.y1) for v in verticals if abs(v.x0 - x) <= SNAP] for x in xs]
-    horizontal_spans = [[(h.x0, h.x1) for h in horizontals if abs(h.y0 - y) <= SNAP] for y in ys]
-
-    def covered(spans: list[tuple[float, float]], mid: float) -> bool:
-        return any(a - SNAP <= mid <= b + SNAP for a, b in spans)
+    row_mids = [(ys[r] + ys[r + 1]) / 2 for r in range(n_rows)]
+    col_mids = [(xs[c] + xs[c + 1]) / 2 for c in range(n_cols)]
+    # ruled[c][r]: a vertical rule at xs[c] crosses row r; across[r][c]: a horizontal rule at ys[r] spans column c.
+    ruled = [_covered_mids([(v.y0, v.y1) for v in verticals if abs(v.x0 - x) <= SNAP], row_mids) for x in xs]
+    across = [_covered_mids([(h.x0, h.x1) for h in horizontals if abs(h.y0 - y) <= SNAP], col_mids) for y in ys]
 
     parent = list(range(n_rows * n_cols))
 
@@ -738,10 +748,11 @@ def _lay_out_cells(
             parent[max(a, b)] = min(a, b)  # the root is always the top-left elementary cell
 
     for r in range(n_rows):
+        below = across[r + 1] if r + 1 < n_rows else None
         for c in range(n_cols):
-            if c + 1 < n_cols and not covered(vertical_spans[c + 1], (ys[r] + ys[r + 1]) / 2):
+            if c + 1 < n_cols and not ruled[c + 1][r]:
                 union(r * n_cols + c, r * n_cols + c + 1)
-            if r + 1 < n_rows and not covered(horizontal_spans[r + 1], (xs[c] + xs[c + 1]) / 2):
+            if below is not None and not below[c]:
                 union(r * n_cols + c, (r + 1) * n_cols + c)
 
     cell_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]] = {}
@@ -758,6 +769,15 @@ def _lay_out_cells(
         region_chars.setdefault(find(cell), []).extend(members)
     roots = [find(i) for i in range(n_rows * n_cols)]
     return _CellLayout(xs, ys, roots, region_chars, label)
+
+
+def _covered_mids(spans: list[tuple[float, float]], mids: list[float]) -> list[bool]:
+    """For each of the sorted ``mids``: does one of the rule ``spans`` reach it (within SNAP)?"""
+    covered = [False] * len(mids)
+    for a, b in spans:
+        for i in range(bisect_left(mids, a - SNAP), bisect_right(mids, b + SNAP)):
+            covered[i] = True
+    return covered
 
 
 def _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars) -> None:
