@@ -31,11 +31,13 @@ import ctypes
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from parsers.model import Document, Grid, GridCell, Paragraph, Status
+from parsers.report.labels import grid_cell
 
 #: Pages read from one PDF; annual reports have 4–40 pages.
 MAX_PAGES = 200
@@ -423,22 +425,28 @@ def _layout_page(index: int, chars: list[PositionedChar], segments: list[Ruling]
     return items
 
 
+_FIRST = itemgetter(0)
+
+
 def _merge_collinear(segments: list[Ruling], horizontal: bool) -> list[Ruling]:
     """Join rulings on the same line that touch or overlap (a table border is drawn cell by cell)."""
-    def position(s: Ruling) -> float:
-        return (s.y0 + s.y1) / 2 if horizontal else (s.x0 + s.x1) / 2
-
-    merged: list[Ruling] = []
-    keyed = sorted(((position(s), s) for s in segments), key=lambda item: item[0])
-    groups: list[list[tuple[float, Ruling]]] = []
+    # (position across the line, start and end along it), in order of position
+    if horizontal:
+        keyed = sorted([((s.y0 + s.y1) / 2, s.x0, s.x1) for s in segments], key=_FIRST)
+    else:
+        keyed = sorted([((s.x0 + s.x1) / 2, s.y0, s.y1) for s in segments], key=_FIRST)
+    groups: list[list[tuple[float, float, float]]] = []
+    previous = None
     for item in keyed:
-        if groups and item[0] - groups[-1][-1][0] <= SNAP:
+        if previous is not None and item[0] - previous <= SNAP:
             groups[-1].append(item)
         else:
             groups.append([item])
+        previous = item[0]
+    merged: list[Ruling] = []
     for group in groups:
-        line_position = sum(p for p, _ in group) / len(group)
-        on_line = sorted(((s.x0, s.x1) if horizontal else (s.y0, s.y1)) for _, s in group)
+        line_position = sum(item[0] for item in group) / len(group)
+        on_line = sorted([item[1:] for item in group])
         start, end = on_line[0]
         for a, b in [*on_line[1:], (float("inf"), float("inf"))]:
             if a <= end + SNAP:
@@ -467,9 +475,11 @@ def _find_tables(index: int, segments: list[Ruling]) -> list[_TablePart]:
         return i
 
     offset = len(horizontals)
+    vertical_xs = [v.x0 for v in verticals]  # merged verticals come in order of x
     for hi, h in enumerate(horizontals):
-        for vi, v in enumerate(verticals):
-            if h.x0 - SNAP <= v.x0 <= h.x1 + SNAP and v.y0 - SNAP <= h.y0 <= v.y1 + SNAP:
+        for vi in range(bisect_left(vertical_xs, h.x0 - SNAP), bisect_right(vertical_xs, h.x1 + SNAP)):
+            v = verticals[vi]
+            if v.y0 - SNAP <= h.y0 <= v.y1 + SNAP:
                 a, b = find(hi), find(offset + vi)
                 if a != b:
                     parent[a] = b
@@ -488,19 +498,30 @@ def _find_tables(index: int, segments: list[Ruling]) -> list[_TablePart]:
     )
 
 
+_BY_ROW_THEN_X = attrgetter("cy", "x0")
+_BY_X = attrgetter("x0")
+
+
 def _group_lines(chars: list[PositionedChar]) -> list[_Line]:
     """Characters into text lines: same vertical band, left to right."""
     lines: list[_Line] = []
-    for char in sorted(chars, key=lambda c: (c.cy, c.x0)):
-        line = lines[-1] if lines else None
+    line = None
+    for char in sorted(chars, key=_BY_ROW_THEN_X):
         if line is not None and char.cy - (line.top + line.bottom) / 2 <= (line.bottom - line.top) * 0.45:
             line.chars.append(char)
-            line.x0, line.x1 = min(line.x0, char.x0), max(line.x1, char.x1)
-            line.top, line.bottom = min(line.top, char.top), max(line.bottom, char.bottom)
+            if char.x0 < line.x0:
+                line.x0 = char.x0
+            if char.x1 > line.x1:
+                line.x1 = char.x1
+            if char.top < line.top:
+                line.top = char.top
+            if char.bottom > line.bottom:
+                line.bottom = char.bottom
         else:
-            lines.append(_Line([char], char.x0, char.x1, char.top, char.bottom))
+            line = _Line([char], char.x0, char.x1, char.top, char.bottom)
+            lines.append(line)
     for line in lines:
-        line.chars.sort(key=lambda c: c.x0)
+        line.chars.sort(key=_BY_X)
         # A wide gap is a column gap (a table printed without rules): keep the pieces apart.
         wide = (line.bottom - line.top) * 0.8
         parts = [line.chars[0].text]
@@ -652,6 +673,10 @@ def _cluster(values: list[float]) -> list[float]:
 _ITEM_START = re.compile(r"^\s*([（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]|第[一二三四五六七八九十百\d]+条)")
 
 
+def _by_top_left(member: tuple[PositionedChar, int, PositionedChar]) -> tuple[float, float]:
+    return member[0].top, member[0].x0
+
+
 @dataclass
 class _CellLayout:
     """Elementary cells (between every pair of neighbouring rulings) grouped into merged cells."""
@@ -682,7 +707,7 @@ class _CellLayout:
         members = self.region_chars.get(root)
         if not members:
             return None
-        _, page, char = min(members, key=lambda member: (member[0].top, member[0].x0))
+        _, page, char = members[0] if len(members) == 1 else min(members, key=_by_top_left)
         return f"{self.label} page {page + 1} x={char.x0:.0f} y={char.top:.0f}"
 
     @property
@@ -910,19 +935,23 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
         return Grid(rows=[], source=source)
 
     n = layout.n_cols
+    roots = layout.roots
+    # The cell at its region's top-left, then one shared (immutable) copy for the region's other positions.
     originals: dict[int, GridCell] = {}
+    copies: dict[int, GridCell] = {}
     rows: list[list[GridCell]] = []
     for r in range(layout.n_rows):
         row = []
-        for c in range(n):
-            root = layout.roots[r * n + c]
-            cell = originals.get(root)
+        for root in roots[r * n:(r + 1) * n]:
+            cell = copies.get(root)
             if cell is None:
-                origin = divmod(root, n)
-                cell_source = layout.source(root) or f"{source} row {origin[0] + 1} col {origin[1] + 1}"
-                cell = originals[root] = GridCell(text=layout.text(root), source=cell_source)
-                row.append(cell)
-            else:
-                row.append(GridCell(text=cell.text, source=cell.source, origin=divmod(root, n)))
+                original = originals.get(root)
+                if original is None:
+                    origin_row, origin_col = divmod(root, n)
+                    cell_source = layout.source(root) or f"{source} row {origin_row + 1} col {origin_col + 1}"
+                    cell = originals[root] = grid_cell(layout.text(root), cell_source)
+                else:
+                    cell = copies[root] = grid_cell(original.text, original.source, divmod(root, n))
+            row.append(cell)
         rows.append(row)
     return Grid(rows=rows, source=source)
