@@ -340,6 +340,8 @@ class _Walker:
         self.tables = 0
 
     def flush(self):
+        if not self.line:
+            return
         text = join_lines(self.line)
         self.line = []
         if text:
@@ -350,7 +352,9 @@ class _Walker:
         self.flush()
 
     def _visit(self, element):
-        tag = element.tag if isinstance(element.tag, str) else ""
+        tag = element.tag
+        if not isinstance(tag, str):
+            return  # a comment or processing instruction; its tail is read by the parent
         if tag == "table":
             self.flush()
             self._table(element)
@@ -361,7 +365,10 @@ class _Walker:
         block = tag in _BLOCK
         if block:
             self.flush()
-        if not _has_structure(element):
+        if not len(element):
+            if element.text:
+                self.line.append(element.text)
+        elif not _has_structure(element):
             # no structure inside (styled spans only): take the text in one go
             self.line.append(text_of(element))
         else:
@@ -452,37 +459,42 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
     """
     rows = _own_rows(table) if rows is None else rows
     height = len(rows)
-    placed: dict[tuple[int, int], GridCell] = {}
+    placed: list[dict[int, GridCell]] = [{} for _ in rows]  # per row: column → cell
+    count = 0
     width = 0
     for r, row in enumerate(rows):
-        if len(placed) > MAX_TABLE_CELLS:
+        if count > MAX_TABLE_CELLS:
             height = r
             if warnings is not None:
                 warnings.append(
                     f"{source}: more than {MAX_TABLE_CELLS} cells once merged cells are expanded; cut at row {r}"
                 )
             break
+        own = placed[r]
         c = 0
         for cell in row:
             tag = cell.tag
             if tag != "td" and tag != "th":
                 continue
-            while (r, c) in placed:
+            while c in own:
                 c += 1
             text = cell_text(cell)
             where = f"{source} row {r + 1} col {c + 1}"
             rowspan_attribute, colspan_attribute = cell.get("rowspan"), cell.get("colspan")
             rowspan = _span(rowspan_attribute, min(MAX_SPAN, height - r)) if rowspan_attribute else 1
             colspan = _span(colspan_attribute, MAX_SPAN) if colspan_attribute else 1
-            placed[(r, c)] = grid_cell(text, where)
+            own[c] = grid_cell(text, where)
+            count += 1
             if rowspan > 1 or colspan > 1:
                 copy = grid_cell(text, where, (r, c))
                 for dr in range(rowspan):
+                    below = placed[r + dr]
                     for dc in range(colspan):
-                        if dr or dc:
-                            placed.setdefault((r + dr, c + dc), copy)
+                        if (dr or dc) and c + dc not in below:
+                            below[c + dc] = copy
+                            count += 1
             c += colspan
         width = max(width, c)
     blank = GridCell("", source)
-    grid_rows = [[placed.get((r, c), blank) for c in range(width)] for r in range(height)]
+    grid_rows = [[own.get(c, blank) for c in range(width)] for own in placed[:height]]
     return Grid(rows=[row for row in grid_rows if any(cell.text for cell in row)], source=source)
