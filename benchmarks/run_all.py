@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -264,12 +265,17 @@ def step_publish(data: Path) -> None:
 # --------------------------------------------------------------------------- step: datasette
 
 
-def _get(url: str) -> float:
+def _get(url: str, failures: list | None = None) -> float:
+    """Milliseconds to fetch ``url``; a query Datasette interrupts (its SQL time limit) counts as a
+    failure in ``failures``, with its time, instead of stopping the benchmark."""
     started = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as response:
-        response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{url}: HTTP {response.status}")
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        if failures is None:
+            raise
+        failures.append(f"HTTP {error.code} {url}")
     return (time.perf_counter() - started) * 1000
 
 
@@ -325,8 +331,11 @@ def step_datasette(db_path: Path, requests_per_kind: int) -> None:
         }
         result = {}
         for kind, make in kinds.items():
-            _get(base + make(0))  # warm the page cache for this kind of page
-            result[kind] = _percentiles([_get(base + make(i)) for i in range(requests_per_kind)])
+            failures: list[str] = []
+            _get(base + make(0), [])  # warm the page cache for this kind of page
+            result[kind] = _percentiles([_get(base + make(i), failures) for i in range(requests_per_kind)])
+            result[kind]["failed"] = len(failures)
+            result[kind]["failures"] = sorted(set(failures))[:5]
         server.send_signal(signal.SIGINT)
         server.wait(timeout=20)
         emit(result)
@@ -439,7 +448,8 @@ def table(size: int, results: dict, cores: int) -> str:
         rows.append(
             (
                 f"Datasette {kind}",
-                f"median {_fmt(figures.get('median_ms'))} ms, p95 {_fmt(figures.get('p95_ms'))} ms",
+                f"median {_fmt(figures.get('median_ms'))} ms, p95 {_fmt(figures.get('p95_ms'))} ms"
+                + (f", {figures['failed']} of {figures['requests']} interrupted" if figures.get("failed") else ""),
                 _fmt(datasette.get("peak_rss_mb"), " MB"),
             )
         )
