@@ -11,7 +11,7 @@ reports before 2019, in the formats and layouts real portals publish:
 * **text** with the three table renderings of saved copies (tab rows, ``|`` cells, one cell
   per line), from the same grids as the sample portal's DOCX;
 * **PDF** and **DOCX**: LibreOffice is far too slow for 10⁵ documents, so a pool of distinct
-  reports (``--pdf-pool``, default 300) is rendered once (cached by
+  reports (``--pdf-pool``, default 200) is rendered once (cached by
   :func:`~xxgknb.sample_portal.generate.docx_to_pdf`) and reused, each copy re-stamped with its
   own title and dates (a PDF incremental update; a DOCX ``core.xml``), so no two copies share bytes.
 
@@ -634,7 +634,7 @@ def _quote(text: str) -> str:
 
 
 def generate_corpus(
-    out: Path, size: int, *, seed: int = 1, pdf_pool: int = 300, jobs: int | None = None, log=print
+    out: Path, size: int, *, seed: int = 1, pdf_pool: int = 200, jobs: int | None = None, log=print
 ) -> dict:
     """Write ``size`` synthetic reports into ``out/warc``; returns a summary (also ``out/synth.json``)."""
     started = time.monotonic()
@@ -675,7 +675,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=2000, help="number of reports")
     parser.add_argument("--out", type=Path, required=True, help="data directory to create (warc/ goes inside)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pdf-pool", type=int, default=300, help="distinct PDF/DOCX reports rendered by LibreOffice")
+    parser.add_argument("--pdf-pool", type=int, default=200, help="distinct PDF/DOCX reports rendered by LibreOffice")
     parser.add_argument("--jobs", "-j", type=int, default=None)
     args = parser.parse_args(argv)
     if (args.out / "warc").exists() and any((args.out / "warc").iterdir()):
