@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT
+from xxgknb.commands.options import parse_pool_options
 
 
 def run_build(
@@ -47,27 +48,7 @@ def run_build(
     type=click.Path(file_okay=False, path_type=Path),
     help="Data directory holding warc/ and corpus.db.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes parsing in parallel [default: number of cores].",
-)
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_TIME_LIMIT,
-    show_default=True,
-    help="Seconds one document may take before its parser is stopped.",
-)
-@click.option(
-    "--memory-limit",
-    type=click.IntRange(min=64),
-    default=DEFAULT_MEMORY_LIMIT_MB,
-    show_default=True,
-    help="Address space of one parser process, in MB.",
-)
+@parse_pool_options
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
 def build_command(data_dir: Path, jobs: int | None, time_limit: float, memory_limit: int, quiet: bool) -> None:
     """Build (or bring up to date) the corpus from the WARC files alone: no network.

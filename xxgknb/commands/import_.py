@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from archive import corpus, importer
-from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, default_workers
+from archive.parallel import default_workers
+from xxgknb.commands.options import parse_pool_options
 
 
 @click.command("import")
@@ -22,27 +23,7 @@ from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, defaul
     type=click.Path(dir_okay=False),
     help="SQLite corpus to write (created if missing).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes parsing in parallel [default: number of cores].",
-)
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_TIME_LIMIT,
-    show_default=True,
-    help="Seconds one document may take before its parser is stopped.",
-)
-@click.option(
-    "--memory-limit",
-    type=click.IntRange(min=64),
-    default=DEFAULT_MEMORY_LIMIT_MB,
-    show_default=True,
-    help="Address space of one parser process, in MB.",
-)
+@parse_pool_options
 def import_command(
     paths: tuple[str, ...], db_path: str, jobs: int | None, time_limit: float, memory_limit: int
 ) -> None:
