@@ -24,17 +24,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-APPLICANT_COLUMNS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-)
-OUTCOME_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
-PROCEEDINGS = ("administrative_review", "litigation_direct", "litigation_after_review")
+from parsers.model import APPLICANT_COLUMNS, OUTCOME_COLUMNS, PROCEEDINGS
 
 #: (item, category, label, metrics) of section 二; metrics are (key, printed header).
 ACTIVE_2021 = (
