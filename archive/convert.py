@@ -53,12 +53,14 @@ def parse_with_conversions(
     content_type: str | None = None,
     url: str | None = None,
     tools_path: str | None = None,
+    region_hint: str | None = None,
 ) -> Report:
     """Parse ``data`` like :func:`parsers.parse`, converting DOC/WPS and OCRing scans where the tools exist.
 
     ``tools_path`` is the ``PATH`` searched for ``soffice``, ``pdftoppm`` and ``tesseract``
     (default: the process ``PATH``); pass a directory without them to get the status a machine
-    without LibreOffice or tesseract records.  Never raises for bad input.
+    without LibreOffice or tesseract records.  ``region_hint`` is the 6-digit division code of the
+    portal the document came from (see :func:`parsers.report.parse_report`).  Never raises for bad input.
     """
     name = filename or url or "document"
     try:
@@ -71,10 +73,14 @@ def parse_with_conversions(
         return Report(status=Status.ERROR, status_detail=f"{name}: reader failed: {type(exc).__name__}: {exc}")
 
     if document.status == Status.NEEDS_CONVERTER:
-        return _convert_and_parse(document, data, filename=filename, url=url, tools_path=tools_path)
+        return _convert_and_parse(
+            document, data, filename=filename, url=url, tools_path=tools_path, region_hint=region_hint
+        )
     if document.status == Status.NEEDS_OCR:
-        return _ocr_and_parse(document, data, filename=filename, url=url, tools_path=tools_path)
-    return parse_report(document, url=url, filename=filename)
+        return _ocr_and_parse(
+            document, data, filename=filename, url=url, tools_path=tools_path, region_hint=region_hint
+        )
+    return parse_report(document, url=url, filename=filename, region_hint=region_hint)
 
 
 def _unread(document: Document, detail: str) -> Report:
@@ -82,7 +88,13 @@ def _unread(document: Document, detail: str) -> Report:
 
 
 def _convert_and_parse(
-    document: Document, data: bytes, *, filename: str | None, url: str | None, tools_path: str | None
+    document: Document,
+    data: bytes,
+    *,
+    filename: str | None,
+    url: str | None,
+    tools_path: str | None,
+    region_hint: str | None = None,
 ) -> Report:
     soffice = shutil.which("soffice", path=tools_path) or shutil.which("libreoffice", path=tools_path)
     if soffice is None:
@@ -103,7 +115,7 @@ def _convert_and_parse(
                       status_detail=f"LibreOffice's DOCX of this {document.format.upper()} is unreadable: {exc}")
     converted.format = document.format
     converted.warnings.append(f"converted from {document.format.upper()} to DOCX with LibreOffice")
-    report = parse_report(converted, url=url, filename=filename)
+    report = parse_report(converted, url=url, filename=filename, region_hint=region_hint)
     report.format = document.format
     return report
 
@@ -151,7 +163,13 @@ def _run(command: list[str], *, timeout: float, what: str) -> subprocess.Complet
 
 
 def _ocr_and_parse(
-    document: Document, data: bytes, *, filename: str | None, url: str | None, tools_path: str | None
+    document: Document,
+    data: bytes,
+    *,
+    filename: str | None,
+    url: str | None,
+    tools_path: str | None,
+    region_hint: str | None = None,
 ) -> Report:
     if document.format not in ("pdf", "image"):
         return _unread(document, f"{document.status_detail}; OCR of {document.format.upper()} scans is not supported")
@@ -174,7 +192,7 @@ def _ocr_and_parse(
     ocr_document.warnings.append(
         "no text layer: text and every number were read by OCR (tesseract chi_sim); check them against the image"
     )
-    report = parse_report(ocr_document, url=url, filename=filename)
+    report = parse_report(ocr_document, url=url, filename=filename, region_hint=region_hint)
     report = mark_report_as_ocr(report)
     report.format = document.format
     return report

@@ -58,6 +58,8 @@ class ParseJob:
     filename: str | None = None
     content_type: str | None = None
     url: str | None = None
+    region_hint: str | None = None
+    """6-digit division code of the portal the document came from; settles shared place names."""
 
 
 def default_workers() -> int:
@@ -267,7 +269,13 @@ def _serve(connection: Connection, memory_limit_mb: int | None, parse: Parse) ->
             return
         retiring = False
         try:
-            report = parse(job.data, filename=job.filename, content_type=job.content_type, url=job.url)
+            report = parse(
+                job.data,
+                filename=job.filename,
+                content_type=job.content_type,
+                url=job.url,
+                region_hint=job.region_hint,
+            )
         except MemoryError:
             report = _failure(f"parsing needed more than the memory limit of {memory_limit_mb} MB")
             # A heap that hit its limit stays fragmented and half-full: let a fresh process go on.
