@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
 import pytest
 from crawl_test_helpers import CLI, crawl, crawl_args, query, xxgknb
 
-from archive.warc import iter_records, valid_length
+from archive.warc import HEADER_PREFIX, WarcWriter, iter_records, valid_length
 from xxgknb.sample_portal import SamplePortal
 
 CANONICAL = {
@@ -86,3 +87,59 @@ def test_killed_crawl_resumes_to_the_same_corpus(tmp_path):
     for table, rows in expected.items():
         missing, extra = set(rows) - set(got[table]), set(got[table]) - set(rows)
         assert not missing and not extra, (table, sorted(missing)[:3], sorted(extra)[:3])
+
+
+def _archive_without_index(data, url: str) -> None:
+    """Leave ``url`` as a crawler killed right after archiving it does: its exchange complete in a
+    WARC file of that crawl (written by the archive's own writer), no row for it in the index."""
+    db = sqlite3.connect(data / "corpus.db")
+    warc_file, offset = db.execute(
+        "SELECT warc_file, offset FROM warc_records WHERE url = ? AND status = 200", [url]
+    ).fetchone()
+    with db:
+        db.execute("DELETE FROM warc_records WHERE url = ?", [url])
+        db.execute("DELETE FROM crawl_urls WHERE url = ?", [url])
+    db.close()
+    archived = next(iter_records(data / warc_file, offset))
+    killed = WarcWriter((data / warc_file).parent / "19990101T000000000000Z-1.warc.gz", info={"software": "killed"})
+    killed.write_exchange(
+        url=archived.url,
+        status=archived.http_status,
+        reason="OK",
+        response_headers=archived.http_headers,
+        body=archived.raw_payload,
+        method="GET",
+        request_headers=[],
+        request_body=b"",
+        fetched_at=archived.warc_headers["WARC-Date"],
+        extra={
+            k.removeprefix(HEADER_PREFIX): v for k, v in archived.warc_headers.items() if k.startswith(HEADER_PREFIX)
+        },
+    )
+    killed.close()
+
+
+@pytest.mark.slow
+def test_a_record_archived_but_not_indexed_is_recovered_not_fetched_again(tmp_path):
+    data = tmp_path / "data"
+    with SamplePortal(port=0, seed=0) as portal:
+        crawl(portal, data, "--no-build")
+        # An item page and an attachment: the two kinds of document a flaky CI run fetched twice.
+        lost = [
+            query(data, "SELECT url FROM warc_records WHERE role = ? AND status = 200 ORDER BY url LIMIT 1", [role])[
+                0
+            ][0]
+            for role in ("item", "attachment")
+        ]
+        for url in lost:
+            _archive_without_index(data, url)
+
+        portal.clear_request_log()
+        crawl(portal, data, "--no-build")
+        asked = {entry["url"] for entry in portal.request_log}
+
+    assert not asked & set(lost), "a document archived before the kill was fetched again"
+    for url in lost:
+        rows = query(data, "SELECT warc_file, status FROM warc_records WHERE url = ?", [url])
+        assert len(rows) == 1 and rows[0][0].endswith("19990101T000000000000Z-1.warc.gz") and rows[0][1] == 200, rows
+        assert query(data, "SELECT status FROM crawl_urls WHERE url = ?", [url]) == [(200,)]
