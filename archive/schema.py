@@ -516,3 +516,50 @@ def m0004_crawl_guards(db: sqlite_utils.Database) -> None:
     for reason in ("off_site", "too_large", "redirect_loop", "soft_404", "trap"):
         if f"failures_{reason}" not in existing:
             db.execute(f"ALTER TABLE crawls ADD COLUMN failures_{reason} INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m0005_publish_summaries(db: sqlite_utils.Database) -> None:
+    """Summary tables of the views that aggregate over every report (``archive.summaries``).
+
+    A query over the views scans the whole corpus and exceeds Datasette's SQL time limit on a
+    large one; the served database is immutable, so the summaries are written before serving."""
+    db.executescript(
+        """
+        CREATE TABLE summary_state (
+            name TEXT PRIMARY KEY,
+            signature TEXT NOT NULL       -- archive.summaries.corpus_signature when last refreshed
+        );
+        CREATE TABLE summary_corpus_totals (
+            reports INTEGER,              -- reports that are not duplicates
+            new_received INTEGER
+        );
+        CREATE TABLE summary_applications_by_province_year (
+            province TEXT, year INTEGER, reports INTEGER, new_received INTEGER, granted INTEGER,
+            partially_granted INTEGER, denied INTEGER, unavailable INTEGER, not_processed INTEGER,
+            other_processing INTEGER, total_processed INTEGER
+        );
+        CREATE INDEX summary_applications_by_province_year_order
+            ON summary_applications_by_province_year(year DESC, new_received DESC);
+        CREATE TABLE summary_denial_reasons (
+            year INTEGER, outcome TEXT, row_key TEXT, label_zh TEXT, label_en TEXT,
+            reports INTEGER, applications INTEGER
+        );
+        CREATE TABLE summary_carry_over_chain (
+            body_key TEXT, agency TEXT, province TEXT, year INTEGER, report_id TEXT, carried_forward INTEGER,
+            next_year INTEGER, next_report_id TEXT, next_carried_over INTEGER, difference INTEGER,
+            chain_break INTEGER
+        );
+        CREATE INDEX summary_carry_over_chain_breaks ON summary_carry_over_chain(chain_break, abs(difference));
+        CREATE TABLE summary_missing_report_years (
+            body_key TEXT, agency TEXT, province TEXT, missing_year INTEGER, first_year INTEGER,
+            last_year INTEGER, years_reported INTEGER
+        );
+        CREATE INDEX summary_missing_report_years_order
+            ON summary_missing_report_years(province, agency, missing_year);
+        CREATE TABLE summary_reports_by_month (
+            month TEXT PRIMARY KEY,
+            reports INTEGER
+        );
+        """
+    )

@@ -37,7 +37,7 @@ SEARCH_TABLE = "reports_fts"
 STATE_TABLE = "reports_fts_state"
 
 #: What a report's entry in the index was built from; a change means the entry is stale.
-_FINGERPRINT_SQL = (
+REPORT_FINGERPRINT_SQL = (
     "r.sha256 || '|' || r.version || '|' || coalesce(r.parser_version, '') || '|' || coalesce(r.title, '')"
 )
 
@@ -124,7 +124,7 @@ def count_stale(conn: sqlite3.Connection) -> int:
         f"""
         select count(*) from {STATE_TABLE} s
         left join reports r on r.rowid = s.report_rowid
-        where r.rowid is null or r.id != s.report_id or ({_FINGERPRINT_SQL}) != s.fingerprint
+        where r.rowid is null or r.id != s.report_id or ({REPORT_FINGERPRINT_SQL}) != s.fingerprint
         """
     ).fetchone()[0]
 
@@ -174,7 +174,7 @@ def _unindexed_batches(conn: sqlite3.Connection) -> Iterator[list[tuple]]:
     while True:
         batch = conn.execute(
             f"""
-            select s.report_rowid, s.report_id, {_FINGERPRINT_SQL}, s.title, s.body
+            select s.report_rowid, s.report_id, {REPORT_FINGERPRINT_SQL}, s.title, s.body
             from report_search_source s join reports r on r.rowid = s.report_rowid
             where s.report_rowid > ? and s.report_rowid not in (select report_rowid from {STATE_TABLE})
             order by s.report_rowid limit ?

@@ -26,7 +26,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import schema, search
+from archive import schema, search, summaries
 
 #: Canonical tables exported as CSV (``shared/spec/report-schema.md`` plus the lookup tables).
 CSV_TABLES = (
@@ -114,6 +114,7 @@ def prepare_source(db_path: Path) -> None:
 
         schema.apply(sqlite_utils.Database(conn))
         search.refresh_index(conn)
+        summaries.refresh_summaries(conn)
     finally:
         conn.close()
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive import schema, search
+from archive import schema, search, summaries
 
 DATABASE_NAME = "corpus"
 PUBLISH_MIGRATION = "m0003_publish"
@@ -87,9 +87,12 @@ def corpus_problem(db_path: str | Path) -> str | None:
             return f"the publishing schema (migration {PUBLISH_MIGRATION}) is not applied"
         if not has_search_index(conn):
             # The numbers-only snapshot has neither texts nor index: served without search.
-            return None if not _has_table(conn, "report_texts") else "the search index is missing"
-        if not search.is_current(conn):
+            if _has_table(conn, "report_texts"):
+                return "the search index is missing"
+        elif not search.is_current(conn):
             return "the search index is out of date"
+        if not summaries.is_current(conn):
+            return "the summary tables are missing or out of date"
         return None
     except sqlite3.DatabaseError as error:
         return f"not a readable SQLite corpus ({error})"
@@ -106,7 +109,7 @@ def has_search_index(conn: sqlite3.Connection) -> bool:
 
 
 def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
-    """Bring the corpus schema and search index up to date; writes only when something is missing."""
+    """Bring the corpus schema, search index and summary tables up to date; writes only when needed."""
     path = Path(db_path)
     problem = corpus_problem(path)
     if problem is None:
@@ -120,6 +123,7 @@ def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
         db.execute("PRAGMA busy_timeout=30000")
         schema.apply(db)
         refresh = search.refresh_index(db.conn)
+        summaries.refresh_summaries(db.conn)
         # Datasette opens the file immutable and never reads a WAL: everything must be in the file.
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return refresh

@@ -1,0 +1,100 @@
+"""Summary tables hold exactly what the aggregating views compute, and follow corpus changes."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import httpx
+from publish_corpus import KNOWN_REPORTS, _known_report, build_corpus, url_of
+
+from archive import corpus, search, summaries
+from publish.serve import corpus_problem, prepare_corpus
+
+VIEW_OF_SUMMARY = {
+    "summary_applications_by_province_year": "applications_by_province_year",
+    "summary_denial_reasons": "denial_reasons",
+    "summary_carry_over_chain": "carry_over_chain",
+    "summary_missing_report_years": "missing_report_years",
+    "summary_reports_by_month": "reports_by_month",
+}
+
+
+def _rows(conn: sqlite3.Connection, table: str) -> list[tuple]:
+    return sorted(conn.execute(f"select * from {table}").fetchall(), key=repr)
+
+
+def _assert_summaries_equal_views(conn: sqlite3.Connection) -> None:
+    for summary, view in VIEW_OF_SUMMARY.items():
+        rows = _rows(conn, view)
+        assert rows, f"{view} is empty on the test corpus: the comparison would prove nothing"
+        assert _rows(conn, summary) == rows, summary
+    reports, new_received = conn.execute("select reports, new_received from summary_corpus_totals").fetchone()
+    assert reports == conn.execute("select count(*) from reports where duplicate_of is null").fetchone()[0]
+    assert new_received == conn.execute("select sum(new_received) from applications_by_province_year").fetchone()[0]
+
+
+def test_summary_tables_equal_the_views_on_the_known_corpus(known_corpus):
+    path, _ = known_corpus
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        _assert_summaries_equal_views(conn)
+        assert summaries.is_current(conn)
+        # The carry-over view holds breaks the canned query must list.
+        assert conn.execute("select count(*) from carry_over_chain where chain_break = 1").fetchone()[0] > 0
+    finally:
+        conn.close()
+
+
+def test_canned_queries_serve_the_summaries(server, known_corpus):
+    path, _ = known_corpus
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        expected = [list(row) for row in conn.execute(
+            "select * from applications_by_province_year order by year desc, new_received desc")]
+        breaks = conn.execute("select count(*) from carry_over_chain where chain_break = 1").fetchone()[0]
+    finally:
+        conn.close()
+    response = httpx.get(f"{server.url}/corpus/applications_by_province_and_year.json",
+                         params={"_shape": "arrays"}, timeout=30)
+    assert response.status_code == 200
+    assert response.json()["rows"] == expected
+    response = httpx.get(f"{server.url}/corpus/carry_over_breaks.json", params={"_shape": "arrays"}, timeout=30)
+    assert len(response.json()["rows"]) == breaks
+
+
+def test_summaries_are_refreshed_after_a_report_is_added(tmp_path):
+    path = tmp_path / "corpus.db"
+    build_corpus(path, generated=20)
+    prepare_corpus(path)
+    conn = sqlite3.connect(path)
+    totals = "select reports, new_received from summary_corpus_totals"
+    reports_before, received_before = conn.execute(totals).fetchone()
+    conn.close()
+
+    db = corpus.open_corpus(path)
+    _, province, _, _, published, numbers, *rest = KNOWN_REPORTS[0]
+    new_report = _known_report("added", province, "新增的机关", 2023, published, numbers, *rest)
+    outcome = corpus.write_report(db, new_report, url=url_of("added"), sha256=hashlib.sha256(b"added").hexdigest(),
+                                  fetched_at="2024-06-01T00:00:00Z", format="html")
+    db.conn.commit()
+    received_new = db.conn.execute("select new_received from report_headlines where report_id = ?",
+                                   [outcome.report_id]).fetchone()[0]
+    db.close()
+    assert received_new > 0
+    conn = sqlite3.connect(path)
+    assert not summaries.is_current(conn)
+    search.refresh_index(conn)
+    conn.close()
+    assert corpus_problem(path) == "the summary tables are missing or out of date"
+
+    prepare_corpus(path)
+    assert corpus_problem(path) is None
+    conn = sqlite3.connect(path)
+    try:
+        _assert_summaries_equal_views(conn)
+        reports_after, received_after = conn.execute(totals).fetchone()
+        assert (reports_after, received_after) == (reports_before + 1, received_before + received_new)
+        assert not summaries.refresh_summaries(conn), "an unchanged corpus must not be recomputed"
+    finally:
+        conn.close()
