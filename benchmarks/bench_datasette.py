@@ -4,14 +4,16 @@
 
 Writes N synthetic reports straight into a fresh corpus in a temp dir (``executemany`` into the
 canonical tables: reports, agencies, 26 application rows, 3 review rows, 6 sections and the full
-text of each report, ~1/40 with a consistency issue), builds the bigram search index, starts
+text of each report, ~1/40 with a consistency issue), builds the bigram search index and the
+summary tables (``publish.serve.prepare_corpus``; also run on ``--db``), starts
 ``xxgknb serve``'s server (``publish.serve.BackgroundServer``, immutable database, production
 settings) on 127.0.0.1 and times sequential HTTP requests, as a researcher's browser makes them:
 
 * facet page   ``/corpus/reports?province=…`` — HTML table page with the six default facets;
 * search       ``/corpus/reports?_search=…`` — HTML page, 2–4 character Chinese queries, with facets
   (and separately the worst case: 政府信息公开, which every report contains many times);
-* canned query ``/corpus/headline_numbers?province=…&year=…``;
+* canned query ``/corpus/headline_numbers?province=…&year=…``, and each canned query that
+  aggregates over every report (read from the summary tables) and each dashboard chart's SQL;
 * report page  ``/-/report/<id>``.
 
 Prints build times, database size, and median / p95 latency (ms) per page type.
@@ -28,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,9 +38,9 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import sqlite_utils  # noqa: E402
 
-from archive import schema, search  # noqa: E402
+from archive import schema  # noqa: E402
 from parsers.model import APPLICANT_COLUMNS  # noqa: E402
-from publish.serve import BackgroundServer  # noqa: E402
+from publish.serve import BackgroundServer, load_metadata, prepare_corpus  # noqa: E402
 
 
 def _words(text: str) -> list[str]:
@@ -167,6 +170,16 @@ def generate(path: Path, reports: int, text_chars: int, seed: int = 7) -> list[s
 failures: list[str] = []
 
 
+#: Canned queries that aggregate over every report (served from the summary tables).
+AGGREGATE_QUERIES = (
+    "applications_by_province_and_year",
+    "denial_reasons_all_years",
+    "carry_over_breaks",
+    "bodies_missing_a_year",
+    "reports_per_month",
+)
+
+
 def timed(client: httpx.Client, url: str) -> float:
     started = time.perf_counter()
     response = client.get(url)
@@ -202,20 +215,21 @@ def main() -> None:
             conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
             ids = [row[0] for row in conn.execute("select id from reports")]
             conn.close()
-            print(f"corpus: {path} ({len(ids):,} reports), {path.stat().st_size / 1e6:,.0f} MB")
+            started = time.perf_counter()
+            prepare_corpus(path)
+            print(f"corpus: {path} ({len(ids):,} reports), {path.stat().st_size / 1e6:,.0f} MB; "
+                  f"prepared (schema, search index, summary tables) in {time.perf_counter() - started:.1f}s")
         else:
             path = args.keep or Path(tmp) / "corpus.db"
             started = time.perf_counter()
             ids = generate(path, args.reports, args.text_chars)
             generated = time.perf_counter() - started
             started = time.perf_counter()
-            conn = sqlite3.connect(path)
-            refresh = search.refresh_index(conn)
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            conn.close()
+            refresh = prepare_corpus(path)
             indexed = time.perf_counter() - started
             print(f"corpus: {args.reports:,} reports, {args.text_chars} text chars each; generated in "
-                  f"{generated:.1f}s, search index ({refresh.indexed:,} reports) built in {indexed:.1f}s; "
+                  f"{generated:.1f}s, search index ({refresh.indexed:,} reports) and summary tables built "
+                  f"in {indexed:.1f}s; "
                   f"file {path.stat().st_size / 1e6:,.0f} MB")
         pages = {
             "facet page (6 facets)": [f"/corpus/reports?province={rng.choice(PROVINCES)}"
@@ -230,14 +244,17 @@ def main() -> None:
                 for _ in range(args.requests)
             ],
             "report page": [f"/-/report/{rng.choice(ids)}" for _ in range(args.requests)],
+            **{f"canned {name}": [f"/corpus/{name}"] * max(5, args.requests // 4) for name in AGGREGATE_QUERIES},
+            **{f"chart {name}": [f"/corpus.json?sql={quote(chart['query'])}"] * max(5, args.requests // 4)
+               for name, chart in load_metadata()["plugins"]["datasette-dashboards"]["overview"]["charts"].items()},
         }
         with BackgroundServer(path, prepare=False, startup_timeout=300) as server, \
                 httpx.Client(base_url=server.url, timeout=120) as client:
-            print(f"{'page':<24}{'median ms':>12}{'p95 ms':>10}{'n':>6}{'failed':>8}")
+            print(f"{'page':<44}{'median ms':>12}{'p95 ms':>10}{'n':>6}{'failed':>8}")
             for name, urls in pages.items():
                 before = len(failures)
                 median, p95 = measure(client, urls)
-                print(f"{name:<24}{median:>12.1f}{p95:>10.1f}{len(urls):>6}{len(failures) - before:>8}")
+                print(f"{name:<44}{median:>12.1f}{p95:>10.1f}{len(urls):>6}{len(failures) - before:>8}")
         for failure in sorted(set(failures)):
             print("failed:", failure)
 
