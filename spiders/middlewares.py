@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
+from scrapy.utils.asyncio import sleep
 
 from parsers.cms.charset import detect_encoding
 
@@ -115,7 +116,12 @@ class BackoffRetryMiddleware:
     """Retry 429/5xx and timeouts after an exponential wait (or the server's ``Retry-After``), and
     slow the whole host down meanwhile: the wait goes into the host's download slot delay, so other
     requests to that host wait too.  The delay relaxes again after successful responses.  Robots
-    ``Crawl-delay`` is applied here as the slot's minimum delay."""
+    ``Crawl-delay`` is applied here as the minimum of every wait between two requests to the host.
+
+    The slot delay alone does not honour a wait: Scrapy's jitter shortens it (down to half with
+    the default ``DOWNLOAD_DELAY_JITTER``) and a success from another request relaxes it before
+    the retry leaves.  So the end of each wait is also kept per host (``quiet_until``) and no
+    request to that host is sent before it."""
 
     def __init__(self, crawler):
         settings = crawler.settings
@@ -127,6 +133,7 @@ class BackoffRetryMiddleware:
         self.normal_delay = settings.getfloat("DOWNLOAD_DELAY")
         self.minimum: dict[str, float] = {}
         self.raised: set[str] = set()
+        self.quiet_until: dict[str, float] = {}
         self.polite = settings.getbool("AUTOTHROTTLE_ENABLED") or self.normal_delay > 0
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
 
@@ -142,16 +149,24 @@ class BackoffRetryMiddleware:
             key = self.crawler.engine.downloader.get_slot_key(request)
             self.minimum[key] = min(float(delay), self.cap)
 
+    def _floor(self, key: str, slot) -> float:
+        """The slot delay that keeps every jittered wait at or above the host's ``Crawl-delay``:
+        Scrapy draws each wait from ``delay * (1 ± jitter)``, so the delay itself must be higher."""
+        crawl_delay = self.minimum.get(key, 0.0)
+        return crawl_delay / (1 - slot.jitter) if slot.jitter < 1 else crawl_delay
+
     def _slot(self, request: Request):
         downloader = self.crawler.engine.downloader
         key = downloader.get_slot_key(request)
         return key, downloader.slots.get(key)
 
-    def process_request(self, request: Request):
+    async def process_request(self, request: Request):
         key, slot = self._slot(request)
-        floor = self.minimum.get(key)
-        if slot is not None and floor and slot.delay < floor:
+        if slot is not None and slot.delay < (floor := self._floor(key, slot)):
             slot.delay = floor
+        # A wait may be extended by another 429/503 while this request sleeps: look again after it.
+        while (pause := self.quiet_until.get(key, 0.0) - time.monotonic()) > 0:
+            await sleep(pause)
         return None
 
     def process_response(self, request: Request, response: Response):
@@ -160,7 +175,7 @@ class BackoffRetryMiddleware:
             wait = self._wait(request, response.headers.get("Retry-After"))
             return self._retry(request, f"HTTP {response.status}", wait, key, slot) or response
         if slot is not None and key in self.raised and 200 <= response.status < 400:
-            relaxed = max(self.normal_delay, self.minimum.get(key, 0.0), slot.delay / 2)
+            relaxed = max(self.normal_delay, self._floor(key, slot), slot.delay / 2)
             slot.delay = relaxed
             if relaxed <= self.normal_delay:
                 self.raised.discard(key)
@@ -192,9 +207,11 @@ class BackoffRetryMiddleware:
         if retries >= self.max_retries:
             logger.warning("giving up on %s after %d retries (%s)", request.url, retries, why)
             return None
+        now = time.monotonic()  # Scrapy 2.19 keeps slot times on the monotonic clock
+        self.quiet_until[key] = max(self.quiet_until.get(key, 0.0), now + wait)
         if slot is not None:
             slot.delay = max(slot.delay, wait)
-            slot.lastseen = time.monotonic()  # Scrapy 2.19 keeps slot times on the monotonic clock
+            slot.lastseen = now
             self.raised.add(key)
         logger.info("retrying %s in %.1fs (%s)", request.url, wait, why)
         retry = request.replace(dont_filter=True)
