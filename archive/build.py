@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import time
@@ -97,6 +98,8 @@ def build(
     queued: dict[int, _Version] = {}
     job_numbers = itertools.count()
 
+    region_of_warc = functools.cache(lambda warc_file: portal_region(data_dir / warc_file))
+
     def jobs() -> Iterator[ParseJob]:
         for version in _pending_versions(db, parser_version):
             summary.candidates += 1
@@ -125,7 +128,11 @@ def build(
                 filename = _filename(version, archived.http_header("Content-Disposition"), html=False)
             queued[next(job_numbers)] = version
             yield ParseJob(
-                payload, filename=filename, content_type=version.content_type or None, url=version.final_url
+                payload,
+                filename=filename,
+                content_type=version.content_type or None,
+                url=version.final_url,
+                region_hint=region_of_warc(version.warc_file),
             )
 
     batch: list[tuple[_Version, Report]] = []
@@ -142,6 +149,27 @@ def build(
     restore_crawl_status(db, data_dir)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def portal_region(warc_path: Path) -> str | None:
+    """The division code of the portal a WARC file was crawled for, read from its ``warcinfo`` record.
+
+    It settles county names shared by several places (江北区) for every report of that portal, and
+    comes from the archive itself so that a rebuild from WARC alone gives the same regions.
+    """
+    first = read_record(warc_path, 0)
+    if first is None or first.type != "warcinfo":
+        return None
+    for line in first.raw_payload.decode("utf-8", "replace").splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "xxgknb-portal":
+            try:
+                portal = json.loads(value)
+            except ValueError:
+                return None
+            code = portal.get("region_code") if isinstance(portal, dict) else None
+            return code if isinstance(code, str) and len(code) == 6 and code.isdigit() else None
+    return None
 
 
 def _pending_versions(db: sqlite_utils.Database, parser_version: str) -> Iterator[_Version]:

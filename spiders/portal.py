@@ -94,6 +94,7 @@ class PortalSpider(scrapy.Spider):
         portal_name: str | None = None,
         portal_id: str | None = None,
         scope: str | None = None,
+        region_code: str | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -103,7 +104,9 @@ class PortalSpider(scrapy.Spider):
                 raise ValueError(f"portal {portal!r} is not in the registry (see `xxgknb portals`)")
             self.portal: Portal = registry[portal]
         elif start_url:
-            self.portal = adhoc_portal(start_url, cms=cms, name=portal_name, scope=scope)
+            self.portal = adhoc_portal(
+                start_url, cms=cms, name=portal_name, scope=scope, region_code=region_code
+            )
             if portal_id:
                 self.portal = Portal(**{**self.portal.__dict__, "id": portal_id})
         else:

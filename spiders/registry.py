@@ -134,7 +134,12 @@ def load(directory: Path = PORTALS_DIR) -> dict[str, Portal]:
 
 
 def adhoc_portal(
-    start_url: str, *, cms: str | None = None, name: str | None = None, scope: str | None = None
+    start_url: str,
+    *,
+    cms: str | None = None,
+    name: str | None = None,
+    scope: str | None = None,
+    region_code: str | None = None,
 ) -> Portal:
     """A portal that is not in the registry (``xxgknb crawl --url``): id from the host and path."""
     parts = urlsplit(start_url)
@@ -143,6 +148,7 @@ def adhoc_portal(
         id=f"000000_{slug}"[:80],
         name=name or parts.netloc,
         start_url=start_url,
+        region_code=region_code,
         cms=cms,
         scope=scope,
         source="--url",

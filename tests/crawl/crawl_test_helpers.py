@@ -26,7 +26,7 @@ def xxgknb(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
 def crawl_args(portal: SamplePortal, data: Path, *extra: str) -> list[str]:
     args = ["crawl", "--no-politeness", "--data", str(data), "--quiet", *extra]
     for site in portal.sites:
-        args += ["--url", site["start_url"]]
+        args += ["--url", site["start_url"], "--region", site["region_code"]]
     return args
 
 

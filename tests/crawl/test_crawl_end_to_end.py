@@ -27,6 +27,22 @@ def test_every_report_found_and_stored(crawled):
         assert stored[report["url"]][4] == report["year"], report["url"]
 
 
+def test_every_report_has_the_agency_and_region_of_the_manifest(crawled):
+    """The portal's division code (``--region``) reaches the parser through the WARC, so county
+    names shared by several places (江北区) resolve to the portal's one."""
+    portal, data, _ = crawled
+    stored = {
+        row[0]: row[1:]
+        for row in query(data, "SELECT url, agency, region_code, province, city, county, level FROM reports")
+    }
+    wrong = [
+        (r["url"], stored[r["url"]])
+        for r in portal.manifest["reports"]
+        if stored[r["url"]] != (r["agency"], r["region_code"], r["province"], r["city"], r["county"], r["level"])
+    ]
+    assert wrong == []
+
+
 def test_no_lookalike_taken(crawled):
     portal, data, _ = crawled
     stored = _reports_by_url(data)

@@ -9,6 +9,7 @@ process, which is why tests run ``xxgknb crawl`` as a subprocess.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +100,12 @@ def echo_summary(rows: list[dict]) -> None:
 )
 @click.option("--cms", default=None, help="CMS hint for --url (trs, hanweb, gkmlpt, vsb, generic).")
 @click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="6-digit division code of each --url portal, in order (one code for all): settles shared place names.",
+)
+@click.option(
     "--data",
     "data_dir",
     default=DEFAULT_DATA,
@@ -117,7 +124,7 @@ def echo_summary(rows: list[dict]) -> None:
 @click.option("--redis", "redis_url", default=None, metavar="URL",
               help="Share the crawl with every process started with this Redis (redis://host:6379/0): one "
                    "request queue and duplicate filter per portal, so N machines fetch each URL once.")
-def crawl_command(urls, portal_ids, crawl_all, adhoc_ids, cms, data_dir, no_politeness, no_build, jobs, quiet,
+def crawl_command(urls, portal_ids, crawl_all, adhoc_ids, cms, regions, data_dir, no_politeness, no_build, jobs, quiet,
                   redis_url):
     """Crawl portals: find the 年报 column, walk its lists, archive every response as WARC.
 
@@ -145,10 +152,17 @@ def crawl_command(urls, portal_ids, crawl_all, adhoc_ids, cms, data_dir, no_poli
         targets.extend({"portal": portal_id} for portal_id in registry if {"portal": portal_id} not in targets)
     if adhoc_ids and len(adhoc_ids) not in (1, len(urls)):
         raise click.UsageError(f"{len(adhoc_ids)} --id for {len(urls)} --url: give one id, or one per URL")
+    if regions and len(regions) not in (1, len(urls)):
+        raise click.UsageError(f"{len(regions)} --region for {len(urls)} --url: give one code, or one per URL")
+    for code in regions:
+        if not re.fullmatch(r"\d{6}", code):
+            raise click.UsageError(f"--region {code}: not a 6-digit division code")
     for index, url in enumerate(urls):
         if not url.startswith(("http://", "https://")):
             raise click.ClickException(f"--url {url}: not an http(s) URL")
         target = {"start_url": url, "cms": cms}
+        if regions:
+            target["region_code"] = regions[index] if len(regions) == len(urls) else regions[0]
         if len(adhoc_ids) == len(urls):
             target["portal_id"] = adhoc_ids[index]
         elif adhoc_ids:

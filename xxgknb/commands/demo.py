@@ -79,10 +79,7 @@ def demo_command(
             str(data_dir),
         ]
         for site in portal.sites:
-            command += [
-                "--url",
-                site["start_url"],
-            ]
+            command += ["--url", site["start_url"], "--region", site["region_code"]]
         command += ["--id", "sample"]
         if subprocess.run(command).returncode != 0:
             raise click.ClickException("the crawl failed (see above)")
