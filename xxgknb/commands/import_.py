@@ -10,19 +10,12 @@ import click
 
 from archive import corpus, importer
 from archive.parallel import default_workers
-from xxgknb.commands.options import parse_pool_options
+from xxgknb.commands.options import db_option, parse_pool_options
 
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option(
-    "--db",
-    "db_path",
-    default="corpus.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite corpus to write (created if missing).",
-)
+@db_option(help="SQLite corpus to write (created if missing).")
 @parse_pool_options
 def import_command(
     paths: tuple[str, ...], db_path: str, jobs: int | None, time_limit: float, memory_limit: int

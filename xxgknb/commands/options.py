@@ -41,3 +41,10 @@ def parse_pool_options(command: F) -> F:
     ):
         command = option(command)
     return command
+
+
+def db_option(help: str) -> Callable[[F], F]:
+    """``--db``: the SQLite corpus a command works on."""
+    return click.option(
+        "--db", "db_path", default="corpus.db", show_default=True, type=click.Path(dir_okay=False), help=help
+    )

@@ -5,17 +5,11 @@ from __future__ import annotations
 import click
 
 from publish.serve import ServeError, serve
+from xxgknb.commands.options import db_option
 
 
 @click.command("serve")
-@click.option(
-    "--db",
-    "db_path",
-    default="corpus.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite corpus (or snapshot) to publish.",
-)
+@db_option(help="SQLite corpus (or snapshot) to publish.")
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Interface to listen on; 0.0.0.0 publishes to the network."
 )

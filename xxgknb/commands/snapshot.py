@@ -5,17 +5,11 @@ from __future__ import annotations
 import click
 
 from archive.snapshot import SnapshotError, make_snapshot
+from xxgknb.commands.options import db_option
 
 
 @click.command("snapshot")
-@click.option(
-    "--db",
-    "db_path",
-    default="corpus.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite corpus to snapshot.",
-)
+@db_option(help="SQLite corpus to snapshot.")
 @click.option(
     "--out",
     "out_dir",
