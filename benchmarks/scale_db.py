@@ -57,6 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from archive.search import REPORT_FINGERPRINT_SQL, SEARCH_TABLE, STATE_TABLE, bigram_tokens  # noqa: E402
+from archive.snapshot import TEXT_TABLES  # noqa: E402
 from publish.serve import prepare_corpus  # noqa: E402
 
 #: Derived (rebuilt by prepare_corpus, like the summary_* tables) or not about a report.
@@ -261,6 +262,27 @@ def install_side_index(out: Path, side: Path, last_source_rowid: int) -> None:
     _say(f"search index installed ({', '.join(shadow_tables)}) in {time.perf_counter() - started:.0f} s")
 
 
+def strip_to_numbers_edition(out: Path) -> None:
+    """Drop what the numbers-only snapshot leaves out (``archive.snapshot``): texts and search index.
+
+    Unlike ``xxgknb snapshot`` it neither rewrites ``report_versions.rows_json`` nor VACUUMs (that
+    would need the file's size again in free space): the dropped pages stay free in the file.
+    """
+    started = time.perf_counter()
+    conn = sqlite3.connect(out, isolation_level=None)
+    existing = {name for (name,) in conn.execute("select name from sqlite_master where type in ('table', 'view')")}
+    conn.execute("begin")
+    for view in ("report_search_source",):
+        if view in existing:
+            conn.execute(f"drop view [{view}]")
+    for table in (SEARCH_TABLE, STATE_TABLE, *TEXT_TABLES):
+        if table in existing:
+            conn.execute(f"drop table [{table}]")
+    conn.execute("commit")
+    conn.close()
+    _say(f"numbers-only edition: dropped texts and search index in {time.perf_counter() - started:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, required=True, help="a built corpus (only read)")
@@ -269,6 +291,8 @@ def main() -> None:
     parser.add_argument("--originals-only", default="",
                         help="comma-separated tables whose rows are not copied (e.g. raw_cells,report_texts,sections)")
     parser.add_argument("--min-free-gb", type=float, default=15.0)
+    parser.add_argument("--numbers-only", action="store_true",
+                        help="the numbers-only edition: no texts, no search index (facets, queries, report pages)")
     args = parser.parse_args()
     originals_only = {name for name in args.originals_only.split(",") if name}
     if args.out.exists():
@@ -287,16 +311,20 @@ def main() -> None:
     begun = time.perf_counter()
     shutil.copyfile(args.source, args.out)
     _say(f"copied {args.source} in {time.perf_counter() - begun:.0f} s")
-    side = args.out.with_name(args.out.name + ".search-index")
-    side.unlink(missing_ok=True)
-    # The search index takes as long as all the rest: built by a second process meanwhile.
-    indexer = multiprocessing.Process(target=build_side_index, args=(args.source, side, args.reports))
-    indexer.start()
-    last_source_rowid = grow(args.out, args.reports, originals_only)
-    indexer.join()
-    if indexer.exitcode != 0:
-        raise SystemExit(f"{side}: building the search index failed (exit code {indexer.exitcode})")
-    install_side_index(args.out, side, last_source_rowid)
+    if args.numbers_only:
+        grow(args.out, args.reports, originals_only)
+        strip_to_numbers_edition(args.out)
+    else:
+        side = args.out.with_name(args.out.name + ".search-index")
+        side.unlink(missing_ok=True)
+        # The search index takes as long as all the rest: built by a second process meanwhile.
+        indexer = multiprocessing.Process(target=build_side_index, args=(args.source, side, args.reports))
+        indexer.start()
+        last_source_rowid = grow(args.out, args.reports, originals_only)
+        indexer.join()
+        if indexer.exitcode != 0:
+            raise SystemExit(f"{side}: building the search index failed (exit code {indexer.exitcode})")
+        install_side_index(args.out, side, last_source_rowid)
     started = time.perf_counter()
     prepare_corpus(args.out)
     _say(f"prepare_corpus (schema, search index check, summary tables, checkpoint) in "

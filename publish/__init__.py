@@ -8,10 +8,19 @@ plugin's ``templates/`` and ``static/`` directories next to the module it regist
 from publish.plugin import (
     asgi_wrapper,
     extra_css_urls,
+    filters_from_request,
     get_metadata,
     prepare_connection,
     register_routes,
     render_cell,
 )
 
-__all__ = ["asgi_wrapper", "extra_css_urls", "get_metadata", "prepare_connection", "register_routes", "render_cell"]
+__all__ = [
+    "asgi_wrapper",
+    "extra_css_urls",
+    "filters_from_request",
+    "get_metadata",
+    "prepare_connection",
+    "register_routes",
+    "render_cell",
+]

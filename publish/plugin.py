@@ -20,14 +20,17 @@ wanted on a search (``_facet=province``) and gets exactly those.
 from __future__ import annotations
 
 import contextvars
+import os
 import sqlite3
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import markupsafe
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.filters import FilterArguments
 from datasette.utils.asgi import NotFound, Response
 
-from archive.search import STATE_TABLE, fts_query
+from archive.search import SEARCH_TABLE, STATE_TABLE, fts_query
 from publish import archived, report_page
 
 PLUGIN = "xxgknb"
@@ -36,6 +39,20 @@ REPORT_ID_PATTERN = r"[0-9a-f]{16}"
 DEFAULT_FACETS = {"reports": ["province", "year", "level", "body_kind", "template", "status"]}
 #: Set for the duration of a request that searches (``_search=`` or ``_search_<column>=``).
 _searching = contextvars.ContextVar("xxgknb_searching", default=False)
+
+#: A plain search of ``reports`` whose query occurs in more than this share of the first
+#: :data:`DENSE_SEARCH_SAMPLE` reports is answered report by report (see :func:`dense_search`);
+#: the environment variable exists for the tests.
+DENSE_SEARCH_SHARE = float(os.environ.get("XXGKNB_DENSE_SEARCH_SHARE", "0.01"))
+DENSE_SEARCH_SAMPLE = 2000
+#: The query-string argument of such a search (it appears in the links of its page).
+DENSE_SEARCH = "_dense_search"
+#: Arguments that keep a table page's rows in primary-key order with no filter, where a dense
+#: search finds its page after a few lookups.
+_PLAIN_PAGE_ARGUMENTS = frozenset({
+    "_search", "_searchmode", "_next", "_size", "_shape", "_labels", "_extra", "_json", "_col", "_nocol",
+    "_nocount", "_nofacet", "_nosuggest", "_trace", "_facet",
+})
 
 
 def plugin_config(datasette) -> dict:
@@ -128,7 +145,69 @@ def get_metadata(datasette, key, database, table):
 
 def _is_search(query_string: bytes) -> bool:
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=False)
-    return any(key.startswith("_search") and key != "_searchmode" for key, _ in pairs)
+    return any((key.startswith("_search") and key != "_searchmode") or key == DENSE_SEARCH for key, _ in pairs)
+
+
+def _reports_path(datasette) -> str:
+    return datasette.urls.table(corpus_name(datasette), "reports")
+
+
+async def dense_search(datasette, path: str, query_string: bytes) -> bytes:
+    """Rewrite a plain search of ``reports`` for a frequent string into a report-by-report search.
+
+    Datasette answers ``?_search=`` with ``rowid in (select rowid from reports_fts where … match …)``:
+    SQLite collects every match before returning the first row of a page, and counts them all
+    again for its total: seconds at a million reports for a word that most reports contain.  The
+    same condition written ``exists (… match … and rowid = reports.rowid)`` lets SQLite walk the
+    table in page order and ask the index about one report at a time, stopping when the page is
+    full: ~30 / share lookups.  This samples the first :data:`DENSE_SEARCH_SAMPLE` reports; when
+    the query matches more than :data:`DENSE_SEARCH_SHARE` of them, ``_search`` becomes
+    ``_dense_search`` (that clause, :func:`filters_from_request`) with ``_nocount=1``: the rows
+    are exactly the same, but the page gives no total (counting would look at every report).
+    Rare strings, and searches with filters or a sort, keep Datasette's own clause and total.
+    """
+    pairs = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
+    if any(key == DENSE_SEARCH for key, _ in pairs):
+        # A link of a dense search's page (next page, JSON, sort …): back to the search it stands for.
+        pairs = [("_search", value) if key == DENSE_SEARCH else (key, value) for key, value in pairs
+                 if key != "_nocount"]
+        query_string = urlencode(pairs).encode()
+    if path.removesuffix(".json") != datasette.urls.table(corpus_name(datasette), "reports"):
+        return query_string
+    keys = [key for key, _ in pairs]
+    if "_search" not in keys or keys.count("_search") > 1 or not set(keys) <= _PLAIN_PAGE_ARGUMENTS:
+        return query_string
+    query = dict(pairs)["_search"]
+    match = ":search" if dict(pairs).get("_searchmode") == "raw" else "escape_fts(:search)"
+    db = datasette.get_database(corpus_name(datasette))
+    try:
+        sample = await db.execute(
+            f"with sample as (select rowid from reports order by rowid limit {DENSE_SEARCH_SAMPLE}) "
+            f"select (select count(*) from sample), (select count(*) from {SEARCH_TABLE} where {SEARCH_TABLE} "
+            f"match {match} and rowid <= (select max(rowid) from sample))",
+            {"search": query},
+        )
+    except (QueryInterrupted, sqlite3.DatabaseError):
+        return query_string  # Datasette reports the time limit or the bad FTS query itself
+    sampled, matched = sample.first()
+    if not matched or matched <= DENSE_SEARCH_SHARE * sampled:
+        return query_string
+    dense = [(DENSE_SEARCH, value) if key == "_search" else (key, value) for key, value in pairs if key != "_nocount"]
+    return urlencode([*dense, ("_nocount", "1")]).encode()
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """The where clause of a search rewritten by :func:`dense_search`."""
+    query = request.args.get(DENSE_SEARCH)
+    if query is None or table != "reports" or database != corpus_name(datasette):
+        return None
+    match = ":dense_search" if request.args.get("_searchmode") == "raw" else "escape_fts(:dense_search)"
+    clause = (f"exists (select 1 from {SEARCH_TABLE} where {SEARCH_TABLE} match {match} "
+              f"and {SEARCH_TABLE}.rowid = reports.rowid)")
+    return FilterArguments(
+        [clause], {"dense_search": query}, [f'search matches "{query}"'], {"search": query, "supports_search": True}
+    )
 
 
 @hookimpl
@@ -138,6 +217,9 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
+            query_string = scope.get("query_string", b"")
+            if b"search" in query_string:
+                scope = {**scope, "query_string": await dense_search(datasette, scope["path"], query_string)}
             _searching.set(_is_search(scope.get("query_string", b"")))
             robots_allowed = bool(plugin_config(datasette).get("allow_robots"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import sqlite3
 
 import httpx
@@ -93,3 +94,49 @@ def test_refresh_appends_new_reports_and_rebuilds_after_a_change(tmp_path):
     conn.close()
     assert found == substring_matches(path, "碳中和")
     assert len(found) == 2
+
+
+def search_pages(server, **params) -> tuple[list[str], list[dict]]:
+    """Every page of a reports.json search, following next_url; ids in page order and the pages."""
+    ids, pages = [], []
+    url, query = f"{server.url}/corpus/reports.json", {"_shape": "objects", "_col": "id", **params}
+    while url:
+        response = httpx.get(url, params=query, timeout=30)
+        response.raise_for_status()
+        page = response.json()
+        pages.append(page)
+        ids += [row["id"] for row in page["rows"]]
+        url, query = page.get("next_url"), None
+    return ids, pages
+
+
+def test_a_frequent_query_pages_through_exactly_the_matching_reports_without_a_total(server, known_corpus):
+    path, _ = known_corpus
+    expected = substring_matches(path, "行政")
+    assert len(expected) > 50, "行政 should be in most reports of the known corpus"
+    ids, pages = search_pages(server, _search="行政", _size="9")
+    assert ids == sorted(expected)
+    assert len(pages) > 5
+    # Answered report by report (publish.plugin.dense_search): no total, which would count every report.
+    assert {page["filtered_table_rows_count"] for page in pages} == {None}
+    # The same rows as Datasette's own clause (a sort keeps it) gives, with its total.
+    sorted_ids, sorted_pages = search_pages(server, _search="行政", _size="9", _sort="id")
+    assert sorted_ids == ids
+    assert sorted_pages[0]["filtered_table_rows_count"] == len(expected)
+
+
+def test_a_rare_query_keeps_its_total(server, known_corpus):
+    path, _ = known_corpus
+    ids, pages = search_pages(server, _search="疫情防控信息")
+    assert ids == sorted(substring_matches(path, "疫情防控信息"))
+    assert pages[0]["filtered_table_rows_count"] == len(ids) == 1
+
+
+def test_the_pages_of_a_frequent_query_keep_the_search_box_and_link_back_to_the_search(server):
+    page = httpx.get(f"{server.url}/corpus/reports", params={"_search": "行政"}, timeout=30).text
+    assert 'value="行政"' in page
+    assert "search matches &#34;行政&#34;" in page
+    next_links = re.findall(r'href="([^"]*_next=[^"]*)"', page)
+    assert next_links, "a page of a frequent query links to the next one"
+    following = httpx.get(next_links[0].replace("&amp;", "&"), timeout=30)
+    assert following.status_code == 200 and 'value="行政"' in following.text
