@@ -30,6 +30,7 @@ from __future__ import annotations
 import ctypes
 import re
 from bisect import bisect_left, bisect_right
+from ctypes import CFUNCTYPE, c_float, c_int, c_void_p
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 
@@ -62,6 +63,42 @@ _PAGE_NUMBER = re.compile(
 )
 _DIGITS = re.compile(r"\d+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def _plain(function, restype, *argtypes):
+    """``function`` of pdfium declared again with plain pointers (``c_void_p``, Python ints).
+
+    pypdfium2 declares handles as typed pointers, so that each call builds a ctypes pointer object for
+    its result and converts every argument through it; made thousands of times a page (an object's
+    type, a glyph's box), that costs two to three times the call itself.
+    """
+    return CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, c_void_p).value)
+
+
+_load_page = _plain(pdfium_c.FPDF_LoadPage, c_void_p, c_void_p, c_int)
+_close_page = _plain(pdfium_c.FPDF_ClosePage, None, c_void_p)
+_page_width = _plain(pdfium_c.FPDF_GetPageWidthF, c_float, c_void_p)
+_page_height = _plain(pdfium_c.FPDF_GetPageHeightF, c_float, c_void_p)
+_page_rotation = _plain(pdfium_c.FPDFPage_GetRotation, c_int, c_void_p)
+_count_objects = _plain(pdfium_c.FPDFPage_CountObjects, c_int, c_void_p)
+_get_object = _plain(pdfium_c.FPDFPage_GetObject, c_void_p, c_void_p, c_int)
+_object_type = _plain(pdfium_c.FPDFPageObj_GetType, c_int, c_void_p)
+_object_bounds = _plain(pdfium_c.FPDFPageObj_GetBounds, c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p)
+_object_matrix = _plain(pdfium_c.FPDFPageObj_GetMatrix, c_int, c_void_p, c_void_p)
+_count_segments = _plain(pdfium_c.FPDFPath_CountSegments, c_int, c_void_p)
+_get_segment = _plain(pdfium_c.FPDFPath_GetPathSegment, c_void_p, c_void_p, c_int)
+_segment_point = _plain(pdfium_c.FPDFPathSegment_GetPoint, c_int, c_void_p, c_void_p, c_void_p)
+_segment_type = _plain(pdfium_c.FPDFPathSegment_GetType, c_int, c_void_p)
+_segment_closes = _plain(pdfium_c.FPDFPathSegment_GetClose, c_int, c_void_p)
+_load_text_page = _plain(pdfium_c.FPDFText_LoadPage, c_void_p, c_void_p)
+_close_text_page = _plain(pdfium_c.FPDFText_ClosePage, None, c_void_p)
+_count_chars = _plain(pdfium_c.FPDFText_CountChars, c_int, c_void_p)
+_get_text = _plain(pdfium_c.FPDFText_GetText, c_int, c_void_p, c_int, c_int, c_void_p)
+_get_unicode = _plain(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, c_void_p, c_int)
+_loose_char_box = _plain(pdfium_c.FPDFText_GetLooseCharBox, c_int, c_void_p, c_int, c_void_p)
+_is_generated = _plain(pdfium_c.FPDFText_IsGenerated, c_int, c_void_p, c_int)
+_IMAGE, _PATH = pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH
+_MOVETO, _LINETO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
 
 
 class PositionedChar:
@@ -142,20 +179,21 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
     images = 0
     # Pages are loaded through the raw API and closed at once: pypdfium2's page objects (finalizers,
     # weak references to their document) cost more than a small report's layout work.
+    document = ctypes.cast(pdf.raw, c_void_p).value
     for index in range(min(page_count, MAX_PAGES)):
-        page = pdfium_c.FPDF_LoadPage(pdf.raw, index)
+        page = _load_page(document, index)
         if not page:
             warnings.append(f"page {index + 1} unreadable: Failed to load page.")
             page_data.append((0.0, [], []))
             continue
         try:
-            width, height = pdfium_c.FPDF_GetPageWidthF(page), pdfium_c.FPDF_GetPageHeightF(page)
-            if pdfium_c.FPDFPage_GetRotation(page) in (1, 3):  # quarter turns
+            width, height = _page_width(page), _page_height(page)
+            if _page_rotation(page) in (1, 3):  # quarter turns
                 width, height = height, width  # text and paths come in the unrotated page space
             segments, page_images, image_share = _page_rulings(page, width, height, index, warnings)
             chars = _page_chars(page, height, index, warnings, segments)
         finally:
-            pdfium_c.FPDF_ClosePage(page)
+            _close_page(page)
         images += page_images
         text_length = sum(len(c.text) for c in chars)
         # A scanned page: a picture covering most of the page, and at most a page number or a
@@ -241,26 +279,26 @@ def _page_chars(
     stretch of a line.  A run that a vertical rule crosses (two cells' texts pdfium read as one) is
     placed character by character.
     """
-    handle = pdfium_c.FPDFText_LoadPage(page)
+    handle = _load_text_page(page)
     if not handle:
         raise pdfium.PdfiumError("Failed to load text page.")
     try:
-        count = pdfium_c.FPDFText_CountChars(handle)
+        count = _count_chars(handle)
         if count <= 0:
             return []
         if count > MAX_CHARS_PER_PAGE:
             warnings.append(f"page {index + 1}: {count} characters, only the first {MAX_CHARS_PER_PAGE} read")
             count = MAX_CHARS_PER_PAGE
-        buffer = (ctypes.c_ushort * (count + 1))()
-        written = pdfium_c.FPDFText_GetText(handle, 0, count, buffer)
-        raw_text = bytes(buffer)[: max(0, written - 1) * 2].decode("utf-16-le", "surrogatepass")
+        buffer = ctypes.create_string_buffer(2 * (count + 1))
+        written = _get_text(handle, 0, count, ctypes.addressof(buffer))
+        raw_text = buffer.raw[: max(0, written - 1) * 2].decode("utf-16-le", "surrogatepass")
         if len(raw_text) != count:
             # Characters outside the BMP come as surrogate pairs and would shift the indices.
-            raw_text = "".join(chr(pdfium_c.FPDFText_GetUnicode(handle, i)) for i in range(count))
+            raw_text = "".join(chr(_get_unicode(handle, i)) for i in range(count))
         rect = pdfium_c.FS_RECTF()
-        rect_ref = ctypes.byref(rect)
-        get_box = pdfium_c.FPDFText_GetLooseCharBox
-        is_generated = pdfium_c.FPDFText_IsGenerated
+        rect_ref = ctypes.addressof(rect)
+        get_box = _loose_char_box
+        is_generated = _is_generated
         verticals = _merge_collinear([r for r in rulings if r.x1 - r.x0 <= SNAP and r.y1 - r.y0 > SNAP], False)
         verticals.sort(key=lambda v: v.x0)
         vertical_xs = [v.x0 for v in verticals]
@@ -316,14 +354,14 @@ def _page_chars(
             add_run(start, end)
         return chars
     finally:
-        pdfium_c.FPDFText_ClosePage(handle)
+        _close_text_page(handle)
 
 
 def _page_rulings(
     handle: ctypes.c_void_p | pdfium.PdfPage, width: float, height: float, index: int, warnings: list[str]
 ) -> tuple[list[Ruling], int, float]:
     """Rulings of the page, its number of images, and the largest share of the page one image covers."""
-    count = pdfium_c.FPDFPage_CountObjects(handle)
+    count = _count_objects(handle)
     if count > MAX_OBJECTS_PER_PAGE:
         warnings.append(f"page {index + 1}: {count} drawing objects, tables on it read as text only")
         return [], 0, 0.0
@@ -331,26 +369,28 @@ def _page_rulings(
     segments: list[Ruling] = []
     images = 0
     image_share = 0.0
-    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    bounds = (c_float * 4)()  # left, bottom, right, top
+    address = ctypes.addressof(bounds)
+    pointers = (address, address + 4, address + 8, address + 12)
+    get_object, object_type, object_bounds = _get_object, _object_type, _object_bounds
     for i in range(count):
-        obj = pdfium_c.FPDFPage_GetObject(handle, i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        obj = get_object(handle, i)
+        kind = object_type(obj)
+        if kind == _IMAGE:
             images += 1
-            if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-                area = (right.value - left.value) * (top.value - bottom.value)
-                image_share = max(image_share, area / page_area)
+            if object_bounds(obj, *pointers):
+                left, bottom, right, top = bounds
+                image_share = max(image_share, (right - left) * (top - bottom) / page_area)
             continue
-        if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
+        if kind != _PATH or not object_bounds(obj, *pointers):
             continue
-        if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-            continue
-        w, h = right.value - left.value, top.value - bottom.value
+        left, bottom, right, top = bounds
+        w, h = right - left, top - bottom
         if w < 0.5 and h < 0.5:
             continue
         if w <= SNAP or h <= SNAP:
             # A stroked line or a thin filled rectangle: the whole object is one ruling.
-            segments.append(Ruling(left.value, height - top.value, right.value, height - bottom.value))
+            segments.append(Ruling(left, height - top, right, height - bottom))
         else:
             segments.extend(_path_edges(obj, height))
     return segments, images, image_share
@@ -359,25 +399,27 @@ def _page_rulings(
 def _path_edges(obj: ctypes.c_void_p, height: float) -> list[Ruling]:
     """Axis-parallel straight edges of a larger path (cell rectangles, outlines)."""
     matrix = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+    if not _object_matrix(obj, ctypes.addressof(matrix)):
         return []
     a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
-    x, y = ctypes.c_float(), ctypes.c_float()
+    xy = (c_float * 2)()
+    x_address = ctypes.addressof(xy)
     edges: list[Ruling] = []
     start = previous = None
-    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        segment = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-        if not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
+    for i in range(_count_segments(obj)):
+        segment = _get_segment(obj, i)
+        if not _segment_point(segment, x_address, x_address + 4):
             continue
-        point = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
-        kind = pdfium_c.FPDFPathSegment_GetType(segment)
-        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+        x, y = xy
+        point = (a * x + c * y + e, height - (b * x + d * y + f))
+        kind = _segment_type(segment)
+        if kind == _MOVETO:
             start = previous = point
             continue
-        if kind == pdfium_c.FPDF_SEGMENT_LINETO and previous is not None:
+        if kind == _LINETO and previous is not None:
             _add_edge(edges, previous, point)
         previous = point
-        if pdfium_c.FPDFPathSegment_GetClose(segment) and start is not None:
+        if _segment_closes(segment) and start is not None:
             _add_edge(edges, point, start)
             previous = start
     return edges
