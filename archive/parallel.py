@@ -16,19 +16,33 @@ worker breaks the whole pool), hence this small pool.  A document whose worker d
 comes back as an ``error`` :class:`~parsers.model.Report` whose detail says why, so callers
 handle every outcome the same way.
 
+Each worker holds a few documents queued behind the one it parses (``queued_per_worker``), so it
+never waits for the parent between two documents while the parent writes results.  A thread of
+the worker takes them off the pipe as they come, so neither side ever blocks the other on a full
+pipe.  When a worker is killed or dies, only the document it was parsing fails; the ones queued
+behind it go to its replacement.
+
+:func:`run_many` is the general form: any picklable job, any function of it run in the workers
+(``xxgknb build`` reads and classifies the archived record there, not in the parent).
+
 Workers ignore SIGINT: on Ctrl-C the parent gets ``KeyboardInterrupt`` and kills them all.
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
+import queue
 import resource
 import signal
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
 from archive.convert import parse_with_conversions
 from parsers.model import Report, Status
@@ -41,6 +55,9 @@ DEFAULT_MEMORY_LIMIT_MB = 2048
 #: In ordered mode, how many documents past the oldest unfinished one may be in flight or
 #: waiting to be yielded, per worker (bounds memory when one document is slow).
 ORDERED_WINDOW_PER_WORKER = 64
+#: Documents handed to a worker ahead of time, besides the one it parses: enough that it never
+#: idles while the parent writes a result, few enough that a replaced worker's queue is short.
+QUEUED_PER_WORKER = 3
 
 Parse = Callable[..., Report]
 
@@ -48,6 +65,8 @@ Parse = Callable[..., Report]
 PARENT_CHECK_SECONDS = 1.0
 #: Exit status of a worker that ran out of memory outside the parser.
 _EXIT_OUT_OF_MEMORY = 86
+#: Stack of the thread that receives a worker's jobs (it only unpickles them).
+_RECEIVER_STACK_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -77,19 +96,46 @@ def parse_many(
 ) -> Iterator[tuple[int, Report]]:
     """Parse every job; yield ``(index of the job, report)``, as completed or, if ``ordered``, in input order.
 
-    ``jobs`` is consumed lazily, one job per idle worker, so it may be a generator over a huge
+    ``jobs`` is consumed lazily, a few jobs ahead per worker, so it may be a generator over a huge
     directory.  Never raises for a bad document.
     """
-    pool = _Pool(workers or default_workers(), time_limit, memory_limit_mb, parse)
+    return run_many(
+        jobs,
+        functools.partial(_parse_job, parse),
+        workers=workers,
+        time_limit=time_limit,
+        memory_limit_mb=memory_limit_mb,
+        ordered=ordered,
+    )
+
+
+def run_many(
+    jobs: Iterable[Any],
+    work: Callable[[Any], Any],
+    *,
+    workers: int | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
+    ordered: bool = False,
+    queued_per_worker: int = QUEUED_PER_WORKER,
+) -> Iterator[tuple[int, Any]]:
+    """Run ``work(job)`` in the workers for every job; yield ``(index of the job, result)`` like :func:`parse_many`.
+
+    ``work`` runs in forked children (it need not be picklable; jobs and results must be).  A job
+    whose ``work`` raises, or whose worker is killed for time, dies or runs out of memory, yields an
+    ``error`` :class:`~parsers.model.Report` saying why instead of a result.
+    """
+    pool = _Pool(workers or default_workers(), time_limit, memory_limit_mb, work, queued_per_worker)
     window = ORDERED_WINDOW_PER_WORKER * pool.size if ordered else None
     pending = enumerate(jobs)
     exhausted = False
-    finished: dict[int, Report] = {}
+    finished: dict[int, Any] = {}
     next_to_yield = 0
     try:
         while True:
-            for worker in pool.idle():
-                if exhausted or (window is not None and pool.dispatched - next_to_yield >= window):
+            while not exhausted and (window is None or pool.dispatched - next_to_yield < window):
+                worker = pool.least_loaded()
+                if worker is None:
                     break
                 try:
                     index, job = next(pending)
@@ -99,11 +145,11 @@ def parse_many(
                 pool.dispatch(worker, index, job)
             if not pool.busy():
                 break
-            for index, report in pool.collect():
+            for index, result in pool.collect():
                 if not ordered:
-                    yield index, report
+                    yield index, result
                     continue
-                finished[index] = report
+                finished[index] = result
                 while next_to_yield in finished:
                     yield next_to_yield, finished.pop(next_to_yield)
                     next_to_yield += 1
@@ -111,23 +157,31 @@ def parse_many(
         pool.close()
 
 
+def _parse_job(parse: Parse, job: ParseJob) -> Report:
+    return parse(
+        job.data, filename=job.filename, content_type=job.content_type, url=job.url, region_hint=job.region_hint
+    )
+
+
 class _Worker:
     def __init__(
         self,
         context: multiprocessing.context.BaseContext,
         memory_limit_mb: int | None,
-        parse: Parse,
+        work: Callable[[Any], Any],
         siblings: list[Connection],
     ):
         self.connection, child = context.Pipe()
         # The forked child inherits the parent's end of its own pipe and of its siblings' pipes;
         # it closes them so that it sees EOF, and exits, as soon as the parent is gone.
         inherited = [self.connection, *siblings]
-        self.process = context.Process(target=_work, args=(child, inherited, memory_limit_mb, parse), daemon=True)
+        self.process = context.Process(target=_work, args=(child, inherited, memory_limit_mb, work), daemon=True)
         self.process.start()
         child.close()
-        self.task: tuple[int, float] | None = None
-        """(job index, monotonic start) of the document being parsed."""
+        self.tasks: deque[tuple[int, Any]] = deque()
+        """(job index, job) sent to the worker and not answered yet, the one being parsed first."""
+        self.started = 0.0
+        """Monotonic time the first task started (when it was sent, or when the one before it came back)."""
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -137,82 +191,106 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self, size: int, time_limit: float, memory_limit_mb: int | None, parse: Parse):
+    def __init__(
+        self,
+        size: int,
+        time_limit: float,
+        memory_limit_mb: int | None,
+        work: Callable[[Any], Any],
+        queued_per_worker: int,
+    ):
         # fork: a worker starts in milliseconds with the parsers already imported, which
         # matters when a worker is replaced after every killed document.
         self.context = multiprocessing.get_context("fork")
         self.size = max(1, size)
         self.time_limit = time_limit
         self.memory_limit_mb = memory_limit_mb
-        self.parse = parse
+        self.work = work
+        self.capacity = 1 + max(0, queued_per_worker)
         self.workers = [self._start() for _ in range(self.size)]
         self.dispatched = 0
 
     def _start(self) -> _Worker:
         siblings = [w.connection for w in getattr(self, "workers", ())]
-        return _Worker(self.context, self.memory_limit_mb, self.parse, siblings)
+        return _Worker(self.context, self.memory_limit_mb, self.work, siblings)
 
-    def idle(self) -> list[_Worker]:
-        return [w for w in self.workers if w.task is None]
+    def least_loaded(self) -> _Worker | None:
+        """The worker with the fewest tasks, if it can take another."""
+        worker = min(self.workers, key=lambda w: len(w.tasks))
+        return worker if len(worker.tasks) < self.capacity else None
 
     def busy(self) -> list[_Worker]:
-        return [w for w in self.workers if w.task is not None]
+        return [w for w in self.workers if w.tasks]
 
-    def dispatch(self, worker: _Worker, index: int, job: ParseJob) -> None:
+    def dispatch(self, worker: _Worker, index: int, job: Any) -> None:
+        self._send(worker, index, job)
+        self.dispatched = max(self.dispatched, index + 1)
+
+    def _send(self, worker: _Worker, index: int, job: Any) -> _Worker:
         for _attempt in range(2):
             try:
                 worker.connection.send((index, job))
                 break
-            except (BrokenPipeError, ConnectionResetError, EOFError):
+            except (OSError, EOFError):
+                if worker.tasks:
+                    break  # it died with work in hand: collect() fails its current task and moves the rest
                 # The worker died between documents (e.g. out of memory while idle): replace it.
                 worker = self._replace(worker)
-        worker.task = (index, time.monotonic())
-        self.dispatched = max(self.dispatched, index + 1)
+        if not worker.tasks:
+            worker.started = time.monotonic()
+        worker.tasks.append((index, job))
+        return worker
 
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _replace(self, worker: _Worker, *, requeue: Iterable[tuple[int, Any]] = ()) -> _Worker:
         worker.kill()
         fresh = self._start()
         self.workers[self.workers.index(worker)] = fresh
+        for index, job in requeue:
+            fresh = self._send(fresh, index, job)
         return fresh
 
-    def collect(self) -> list[tuple[int, Report]]:
-        """Wait until at least one busy worker finishes, dies or runs out of time; return those results."""
+    def collect(self) -> list[tuple[int, Any]]:
+        """Wait until at least one busy worker finishes a task, dies or runs out of time; return those results."""
         busy = self.busy()
-        deadline = min(w.task[1] for w in busy) + self.time_limit
+        deadline = min(w.started for w in busy) + self.time_limit
         waitables: list = [w.connection for w in busy] + [w.process.sentinel for w in busy]
         wait(waitables, timeout=max(0.0, deadline - time.monotonic()))
         results = []
-        now = time.monotonic()
         for worker in busy:
-            index, started = worker.task
-            received = self._receive(worker)
-            report = received[0] if received else None
-            if received is not None and received[1]:
-                self._replace(worker)  # it ran out of memory: a fresh process for the next document
-            elif report is not None:
-                worker.task = None
-            elif not worker.process.is_alive():
-                report = _failure(
-                    f"parser process died ({_exit_reason(worker.process.exitcode, self.memory_limit_mb)})"
-                )
-                self._replace(worker)
-            elif now - started >= self.time_limit:
-                report = _failure(f"parsing took longer than the time limit of {self.time_limit:g} s; stopped")
-                self._replace(worker)
+            received, retiring = self._receive(worker)
+            for result in received:
+                results.append((worker.tasks.popleft()[0], result))
+                worker.started = time.monotonic()
+            if retiring:
+                # It ran out of memory: a fresh process for the documents queued behind.
+                self._replace(worker, requeue=list(worker.tasks))
+                continue
+            if not worker.tasks:
+                continue
+            if not worker.process.is_alive():
+                reason = _exit_reason(worker.process.exitcode, self.memory_limit_mb)
+                failure = _failure(f"parser process died ({reason})")
+            elif time.monotonic() - worker.started >= self.time_limit:
+                failure = _failure(f"parsing took longer than the time limit of {self.time_limit:g} s; stopped")
             else:
                 continue
-            results.append((index, report))
+            index, _job = worker.tasks.popleft()
+            results.append((index, failure))
+            self._replace(worker, requeue=list(worker.tasks))
         return results
 
-    def _receive(self, worker: _Worker) -> tuple[Report, bool] | None:
-        """The worker's (report, whether it retires), if it has sent them."""
+    def _receive(self, worker: _Worker) -> tuple[list[Any], bool]:
+        """Every result the worker has sent so far, and whether it retires after the last one."""
+        received: list[Any] = []
         try:
-            if not worker.connection.poll():
-                return None
-            _index, report, retiring = worker.connection.recv()
+            while len(received) < len(worker.tasks) and worker.connection.poll():
+                _index, result, retiring = worker.connection.recv()
+                received.append(result)
+                if retiring:
+                    return received, True
         except (EOFError, OSError):
-            return None
-        return report, retiring
+            pass
+        return received, False
 
     def close(self) -> None:
         for worker in self.workers:
@@ -240,51 +318,72 @@ def _exit_reason(exitcode: int | None, memory_limit_mb: int | None) -> str:
     return f"exit code {exitcode}"
 
 
-def _work(connection: Connection, inherited: list[Connection], memory_limit_mb: int | None, parse: Parse) -> None:
+def _work(
+    connection: Connection, inherited: list[Connection], memory_limit_mb: int | None, work: Callable[[Any], Any]
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for other in inherited:
         other.close()
+    jobs: queue.SimpleQueue = queue.SimpleQueue()
+    # Started before the address-space limit is set: its stack must not depend on the headroom left.
+    threading.stack_size(_RECEIVER_STACK_BYTES)
+    threading.Thread(target=_receive_jobs, args=(connection, jobs), daemon=True).start()
     if memory_limit_mb:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        _serve(connection, memory_limit_mb, parse)
+        _serve(connection, jobs, memory_limit_mb, work)
     except MemoryError:
         # Out of memory outside the parser (receiving a huge document, pickling a huge result):
         # the exit code tells the parent why, as no message can be built any more.
         os._exit(_EXIT_OUT_OF_MEMORY)
 
 
-def _serve(connection: Connection, memory_limit_mb: int | None, parse: Parse) -> None:
-    parent = os.getppid()
+#: What the receiving thread hands over when the pipe closes or fails.
+_CLOSED = object()
+
+
+def _receive_jobs(connection: Connection, jobs: queue.SimpleQueue) -> None:
+    """Take jobs off the pipe as soon as they come, so that the parent never blocks sending one."""
     while True:
         try:
-            # Poll rather than block: a parent killed with SIGKILL may leave a pipe end open in a
-            # grandchild (a converter it started), so EOF alone cannot be relied on.
-            while not connection.poll(PARENT_CHECK_SECONDS):
-                if os.getppid() != parent:
-                    return
-            index, job = connection.recv()
+            jobs.put(connection.recv())
+        except MemoryError:
+            os._exit(_EXIT_OUT_OF_MEMORY)
         except (EOFError, OSError):
+            jobs.put(_CLOSED)
             return
+
+
+def _serve(
+    connection: Connection, jobs: queue.SimpleQueue, memory_limit_mb: int | None, work: Callable[[Any], Any]
+) -> None:
+    parent = os.getppid()
+    while True:
+        # Wait with a timeout rather than for EOF: a parent killed with SIGKILL may leave a pipe end
+        # open in a grandchild (a converter it started), so EOF alone cannot be relied on.
+        try:
+            task = jobs.get(timeout=PARENT_CHECK_SECONDS)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return
+            continue
+        if task is _CLOSED:
+            return
+        index, job = task
+        del task
         retiring = False
         try:
-            report = parse(
-                job.data,
-                filename=job.filename,
-                content_type=job.content_type,
-                url=job.url,
-                region_hint=job.region_hint,
-            )
+            result = work(job)
         except MemoryError:
-            report = _failure(f"parsing needed more than the memory limit of {memory_limit_mb} MB")
+            result = _failure(f"parsing needed more than the memory limit of {memory_limit_mb} MB")
             # A heap that hit its limit stays fragmented and half-full: let a fresh process go on.
             retiring = True
         except Exception as exc:  # a parser bug on one document must cost only that document
-            report = _failure(f"parser crashed: {type(exc).__name__}{f': {exc}' if str(exc) else ''}")
+            result = _failure(f"parser crashed: {type(exc).__name__}{f': {exc}' if str(exc) else ''}")
         del job
         try:
-            connection.send((index, report, retiring))
+            connection.send((index, result, retiring))
         except (BrokenPipeError, ConnectionResetError):
             return  # the parent is gone
         if retiring:
