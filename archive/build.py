@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -29,15 +28,18 @@ from urllib.parse import unquote, urlsplit
 import sqlite_utils
 
 from archive import corpus
+from archive.convert import parse_with_conversions
 from archive.crawlstate import CrawlState, corpus_path
-from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, ParseJob, parse_many
+from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, run_many
 from archive.warc import read_record
 from parsers.cms.article import document_type, read_article
 from parsers.cms.charset import decode_html
 from parsers.cms.classify import ATTACHMENT_HOLDER, REPORT
 from parsers.model import Report, Status
 
+#: Reports written per transaction, and the longest a written report waits to be committed.
 BATCH_SIZE = 200
+BATCH_SECONDS = 2.0
 _HTML = ("text/html", "application/xhtml")
 
 
@@ -96,59 +98,140 @@ def build(
     # Versions handed to the pool, by job index; dropped once written, so memory stays flat however
     # large the archive.
     queued: dict[int, _Version] = {}
-    job_numbers = itertools.count()
-
     region_of_warc = functools.cache(lambda warc_file: portal_region(data_dir / warc_file))
 
-    def jobs() -> Iterator[ParseJob]:
-        for version in _pending_versions(db, parser_version):
+    def jobs() -> Iterator[_RecordJob]:
+        for index, version in enumerate(_pending_versions(db, parser_version)):
             summary.candidates += 1
-            archived = read_record(data_dir / version.warc_file, version.offset)
-            if archived is None:
-                continue
-            payload = archived.payload
-            if _is_html(version.content_type, payload):
-                article = read_article(version.final_url, decode_html(payload, version.content_type))
-                kind = article.verdict.kind
-                if kind == ATTACHMENT_HOLDER or (version.role in ("list", "start") and kind != REPORT):
-                    continue
-                if kind != REPORT:
-                    rejection = Report(
-                        status=Status.NOT_A_REPORT,
-                        status_detail=f"crawler: {kind}, {article.verdict.reason}",
-                        format="html",
-                        title=article.title or None,
-                    )
-                    record(_store(db, version, rejection, parser_version))
-                    continue
-                filename = _filename(version, archived.http_header("Content-Disposition"), html=True)
-            elif version.role in ("list", "start"):
-                continue  # a JSON/XML list reply: navigation, never a report
-            else:
-                filename = _filename(version, archived.http_header("Content-Disposition"), html=False)
-            queued[next(job_numbers)] = version
-            yield ParseJob(
-                payload,
-                filename=filename,
-                content_type=version.content_type or None,
-                url=version.final_url,
-                region_hint=region_of_warc(version.warc_file),
+            queued[index] = version
+            yield _RecordJob(
+                str(data_dir / version.warc_file),
+                version.offset,
+                version.url,
+                version.role,
+                version.final_url,
+                version.content_type,
+                version.link_text,
+                region_of_warc(version.warc_file),
             )
 
-    batch: list[tuple[_Version, Report]] = []
-    for index, report in parse_many(
-        jobs(), workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit_mb, ordered=True
+    batch = _Batch(db, parser_version, record)
+    for index, result in run_many(
+        jobs(),
+        _read_and_parse,
+        workers=workers,
+        time_limit=time_limit,
+        memory_limit_mb=memory_limit_mb,
+        ordered=True,
     ):
-        summary.parsed += 1
-        batch.append((queued.pop(index), report))
-        if len(batch) >= BATCH_SIZE:
-            _write_batch(db, batch, parser_version, record)
-            batch = []
-    _write_batch(db, batch, parser_version, record)
+        version = queued.pop(index)
+        if result is None:
+            continue
+        if isinstance(result, Report):  # the pool's own failure: killed for time, died, out of memory
+            result = _Examined(result, parsed=True)
+        if result.parsed:
+            summary.parsed += 1
+        batch.add(version, result.report)
+    batch.commit()
     summary.gone = mark_gone_reports(db, data_dir)
     restore_crawl_status(db, data_dir)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+@dataclass(frozen=True)
+class _RecordJob:
+    """An archived version to examine in a worker: where its record is and what the index says of it."""
+
+    warc_path: str
+    offset: int
+    url: str
+    role: str
+    final_url: str
+    content_type: str
+    link_text: str | None
+    region_hint: str | None
+
+
+@dataclass(frozen=True)
+class _Examined:
+    report: Report | corpus.PreparedReport
+    parsed: bool
+    """False for a page the crawler's classifier rejected without parsing it."""
+
+
+def _read_and_parse(job: _RecordJob) -> _Examined | None:
+    """Read the record back, classify an HTML page as the crawler does, parse what may be a report.
+
+    Runs in a parse worker, so the parent only dispatches and writes.  ``None``: nothing to store (a
+    record that cannot be read, a page that only links to its report, a navigation page).
+    """
+    archived = read_record(Path(job.warc_path), job.offset)
+    if archived is None:
+        return None
+    payload = archived.payload
+    if _is_html(job.content_type, payload):
+        article = read_article(job.final_url, decode_html(payload, job.content_type))
+        kind = article.verdict.kind
+        if kind == ATTACHMENT_HOLDER or (job.role in ("list", "start") and kind != REPORT):
+            return None
+        if kind != REPORT:
+            rejection = Report(
+                status=Status.NOT_A_REPORT,
+                status_detail=f"crawler: {kind}, {article.verdict.reason}",
+                format="html",
+                title=article.title or None,
+            )
+            return _Examined(rejection, parsed=False)
+        filename = "page.html"
+    elif job.role in ("list", "start"):
+        return None  # a JSON/XML list reply: navigation, never a report
+    else:
+        filename = _document_filename(job, archived.http_header("Content-Disposition"))
+    report = parse_with_conversions(
+        payload,
+        filename=filename,
+        content_type=job.content_type or None,
+        url=job.final_url,
+        region_hint=job.region_hint,
+    )
+    return _Examined(corpus.prepare_for_storage(report, job.url), parsed=True)
+
+
+class _Batch:
+    """Writes reports as they come, committing every :data:`BATCH_SIZE` reports or :data:`BATCH_SECONDS`.
+
+    Writing one report at a time lets the parent hand out new documents between two writes (a whole
+    batch written at once would leave the workers without work meanwhile).  ``record`` hears of an
+    outcome only once it is committed; a kill loses at most the uncommitted reports, which the next
+    run parses again.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, parser_version: str, record: Callable[[corpus.WriteOutcome], None]):
+        self.db = db
+        self.parser_version = parser_version
+        self.record = record
+        self.outcomes: list[corpus.WriteOutcome] = []
+        self.opened = 0.0
+
+    def add(self, version: _Version, report: Report | corpus.PreparedReport) -> None:
+        if not self.db.conn.in_transaction:
+            self.db.conn.execute("BEGIN")
+            self.opened = time.monotonic()
+        try:
+            self.outcomes.append(_store(self.db, version, report, self.parser_version))
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        if len(self.outcomes) >= BATCH_SIZE or time.monotonic() - self.opened >= BATCH_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
+        outcomes, self.outcomes = self.outcomes, []
+        for outcome in outcomes:
+            self.record(outcome)
 
 
 def portal_region(warc_path: Path) -> str | None:
@@ -227,38 +310,29 @@ def _is_html(content_type: str, payload: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<head" in head
 
 
-def _filename(version: _Version, disposition: str | None, *, html: bool) -> str:
+def _document_filename(job: _RecordJob, disposition: str | None) -> str:
     """A file name telling the parser the format: Content-Disposition, URL, link text, Content-Type."""
-    if html:
-        return "page.html"
-    kind = document_type(version.final_url, version.link_text or "", version.content_type or "", disposition or "")
-    name = unquote(urlsplit(version.final_url).path.rsplit("/", 1)[-1]) or "document"
+    kind = document_type(job.final_url, job.link_text or "", job.content_type or "", disposition or "")
+    name = unquote(urlsplit(job.final_url).path.rsplit("/", 1)[-1]) or "document"
     if kind and not name.lower().endswith(f".{kind}"):
         name = f"{name}.{kind}"
     return name
 
 
-def _store(db: sqlite_utils.Database, version: _Version, report: Report, parser_version: str) -> corpus.WriteOutcome:
+def _store(
+    db: sqlite_utils.Database, version: _Version, report: Report | corpus.PreparedReport, parser_version: str
+) -> corpus.WriteOutcome:
     return corpus.write_report(
         db,
         report,
         url=version.url,
         sha256=version.sha256,
         fetched_at=version.fetched_at,
-        format=report.format or None,
+        format=None,  # the parser's
         portal_id=version.portal_id,
         final_url=version.final_url,
         parser_version=parser_version,
     )
-
-
-def _write_batch(db, batch, parser_version: str, record) -> None:
-    if not batch:
-        return
-    with db.atomic():
-        outcomes = [_store(db, version, report, parser_version) for version, report in batch]
-    for outcome in outcomes:
-        record(outcome)
 
 
 def restore_crawl_status(db: sqlite_utils.Database, data_dir: Path) -> int:

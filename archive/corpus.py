@@ -29,6 +29,7 @@ Blank cells are NULL, never 0.  Every number of sections 三 and 四 is also kep
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -175,7 +176,7 @@ def unchanged_outcome(
 
 def write_report(
     db: sqlite_utils.Database,
-    report: Report,
+    report: Report | PreparedReport,
     *,
     url: str,
     sha256: str,
@@ -191,6 +192,8 @@ def write_report(
     stored becomes a ``rejected_documents`` row with the reason.
     """
     parser_version = parser_version or current_parser_version()
+    prepared = report if isinstance(report, PreparedReport) else None
+    report = prepared.report if prepared is not None else report
     with db.atomic():
         unchanged = unchanged_outcome(db, url, sha256, parser_version)
         if unchanged is not None:
@@ -201,8 +204,12 @@ def write_report(
         if not report.is_report or report.status in UNREAD:
             return _store_rejection(db, context, report.status, report.status_detail or report.status, report.title)
         try:
+            if prepared is None:
+                prepared = prepare_report(report, url)
+            elif prepared.report_id != report_id(url):
+                raise ValueError(f"rows prepared for report {prepared.report_id}, stored under {url}")
             with db.atomic():
-                return _store_report(db, context, report)
+                return _store_report(db, context, prepared)
         except _DOCUMENT_STORAGE_ERRORS as exc:
             reason = f"parsed as {report.status} but could not be stored: {type(exc).__name__}: {exc}"
             return _store_rejection(db, context, Status.ERROR, reason, report.title)
@@ -293,8 +300,9 @@ def _store_rejection(
     )
 
 
-def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) -> WriteOutcome:
-    rid = report_id(context.url)
+def _store_report(db: sqlite_utils.Database, context: _Context, prepared: PreparedReport) -> WriteOutcome:
+    report = prepared.report
+    rid = prepared.report_id
     existing = db.execute("SELECT sha256, version FROM reports WHERE id = ?", [rid]).fetchone()
     if existing is None:
         action, version = Action.NEW, 1
@@ -363,81 +371,12 @@ def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) 
             0,
             None,
             duplicate_of,
-            len(report.violations),
+            prepared.issue_count,
             context.parser_version,
         ],
     )
-    db.execute("INSERT INTO report_texts (report_id, text) VALUES (?, ?)", [rid, report.text or ""])
-    _insert(
-        db,
-        "sections",
-        ["report_id", "number", "heading", "text"],
-        [(rid, s.number, s.heading, s.text) for s in report.sections],
-    )
-    _insert(
-        db,
-        "active_disclosure",
-        ["report_id", "item", "category", "metric", "value", "raw", "category_label", "metric_label", "source"],
-        [
-            (
-                rid,
-                c.item,
-                c.category,
-                c.metric,
-                c.value.value,
-                c.value.raw,
-                c.category_label or None,
-                c.metric_label or None,
-                c.value.source or None,
-            )
-            for c in report.active_disclosure
-        ],
-    )
-
-    raw_cells = []
-    applications = []
-    for index, row in enumerate(report.applications):
-        applications.append(
-            (rid, index, row.row_key, row.row_label, *(_number(row.cells.get(c)) for c in APPLICANT_COLUMNS))
-        )
-        raw_cells.extend(
-            (rid, "applications", str(index), column, value.value, value.raw, value.source or None, int(value.ocr))
-            for column, value in row.cells.items()
-        )
-    _insert(db, "applications", ["report_id", "row_index", "row_key", "row_label", *APPLICANT_COLUMNS], applications)
-    _insert(
-        db,
-        "review_litigation",
-        ["report_id", "proceeding", *OUTCOME_COLUMNS],
-        [
-            (rid, row.proceeding, *(_number(row.cells.get(c)) for c in OUTCOME_COLUMNS))
-            for row in report.review_litigation
-        ],
-    )
-    for row in report.review_litigation:
-        raw_cells.extend(
-            (
-                rid,
-                "review_litigation",
-                row.proceeding,
-                column,
-                value.value,
-                value.raw,
-                value.source or None,
-                int(value.ocr),
-            )
-            for column, value in row.cells.items()
-        )
-    _insert(
-        db, "raw_cells", ["report_id", "section", "row_key", "column_key", "value", "raw", "source", "ocr"], raw_cells
-    )
-    _insert(
-        db,
-        "validation_issues",
-        ["report_id", "rule", "location", "expected", "actual", "message"],
-        [(rid, v.rule, v.location, v.expected, v.actual, v.message or None) for v in report.violations],
-    )
-    _insert(db, "parse_notes", ["report_id", "n", "note"], [(rid, n, note) for n, note in enumerate(report.notes)])
+    for table, columns in _CHILD_COLUMNS.items():
+        _insert(db, table, columns, prepared.rows.get(table, ()))
 
     db.execute(
         "INSERT OR REPLACE INTO report_versions (report_id, version, sha256, fetched_at, superseded_at, title, year,"
@@ -457,6 +396,128 @@ def _store_report(db: sqlite_utils.Database, context: _Context, report: Report) 
         version=version,
         duplicate_of=duplicate_of,
     )
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    """A report turned into the rows of its own tables, ready for :func:`write_report`.
+
+    Made by :func:`prepare_report`, typically in a parse worker: building ~200 row tuples costs as much
+    as writing them, and tuples of plain values cross a process boundary faster than the report's objects.
+    """
+
+    report: Report
+    """The report's own fields; its lists and text are in ``rows``."""
+    report_id: str
+    issue_count: int
+    rows: dict[str, list[tuple]]
+    """Rows per table of :data:`_CHILD_COLUMNS`, report id first, in insertion order."""
+
+
+def prepare_report(report: Report, url: str) -> PreparedReport:
+    """The rows ``report`` will have once stored under ``url`` (they do not depend on the database)."""
+    rid = report_id(url)
+    raw_cells = []
+    applications = []
+    for index, row in enumerate(report.applications):
+        applications.append(
+            (rid, index, row.row_key, row.row_label, *(_number(row.cells.get(c)) for c in APPLICANT_COLUMNS))
+        )
+        raw_cells.extend(
+            (rid, "applications", str(index), column, value.value, value.raw, value.source or None, int(value.ocr))
+            for column, value in row.cells.items()
+        )
+    for row in report.review_litigation:
+        raw_cells.extend(
+            (
+                rid,
+                "review_litigation",
+                row.proceeding,
+                column,
+                value.value,
+                value.raw,
+                value.source or None,
+                int(value.ocr),
+            )
+            for column, value in row.cells.items()
+        )
+    rows = {
+        "report_texts": [(rid, report.text or "")],
+        "sections": [(rid, s.number, s.heading, s.text) for s in report.sections],
+        "active_disclosure": [
+            (
+                rid,
+                c.item,
+                c.category,
+                c.metric,
+                c.value.value,
+                c.value.raw,
+                c.category_label or None,
+                c.metric_label or None,
+                c.value.source or None,
+            )
+            for c in report.active_disclosure
+        ],
+        "applications": applications,
+        "review_litigation": [
+            (rid, row.proceeding, *(_number(row.cells.get(c)) for c in OUTCOME_COLUMNS))
+            for row in report.review_litigation
+        ],
+        "raw_cells": raw_cells,
+        "validation_issues": [
+            (rid, v.rule, v.location, v.expected, v.actual, v.message or None) for v in report.violations
+        ],
+        "parse_notes": [(rid, n, note) for n, note in enumerate(report.notes)],
+    }
+    header = dataclasses.replace(
+        report,
+        sections=[],
+        active_disclosure=[],
+        applications=[],
+        review_litigation=[],
+        violations=[],
+        notes=[],
+        text="",
+        metadata={},
+    )
+    return PreparedReport(header, rid, len(report.violations), rows)
+
+
+def prepare_for_storage(report: Report, url: str) -> Report | PreparedReport:
+    """``report`` with its rows prepared (:func:`prepare_report`) when it will be stored as a report.
+
+    Anything else comes back as it is: a rejection, or a report whose rows cannot be built, which
+    :func:`write_report` records as rejected with the reason.
+    """
+    if not report.is_report or report.status in UNREAD:
+        return report
+    try:
+        return prepare_report(report, url)
+    except _DOCUMENT_STORAGE_ERRORS:
+        return report
+
+
+#: Columns of the tables holding a report's rows (besides ``reports``), in the order they are written.
+_CHILD_COLUMNS = {
+    "report_texts": ["report_id", "text"],
+    "sections": ["report_id", "number", "heading", "text"],
+    "active_disclosure": [
+        "report_id",
+        "item",
+        "category",
+        "metric",
+        "value",
+        "raw",
+        "category_label",
+        "metric_label",
+        "source",
+    ],
+    "applications": ["report_id", "row_index", "row_key", "row_label", *APPLICANT_COLUMNS],
+    "review_litigation": ["report_id", "proceeding", *OUTCOME_COLUMNS],
+    "raw_cells": ["report_id", "section", "row_key", "column_key", "value", "raw", "source", "ocr"],
+    "validation_issues": ["report_id", "rule", "location", "expected", "actual", "message"],
+    "parse_notes": ["report_id", "n", "note"],
+}
 
 
 _REPORT_COLUMNS = (
