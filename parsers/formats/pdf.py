@@ -480,24 +480,32 @@ def _merge_collinear(segments: list[Ruling], horizontal: bool) -> list[Ruling]:
     groups: list[list[tuple[float, float, float]]] = []
     previous = None
     for item in keyed:
-        if previous is not None and item[0] - previous <= SNAP:
+        position = item[0]
+        if previous is not None and position - previous <= SNAP:
             groups[-1].append(item)
         else:
             groups.append([item])
-        previous = item[0]
+        previous = position
     merged: list[Ruling] = []
+    append = merged.append
     for group in groups:
-        line_position = sum(item[0] for item in group) / len(group)
+        if len(group) == 1:  # most lines: one ruling, nothing to join
+            line_position, start, end = group[0]
+            append(Ruling(start, line_position, end, line_position) if horizontal
+                   else Ruling(line_position, start, line_position, end))
+            continue
+        line_position = sum([item[0] for item in group]) / len(group)
         on_line = sorted([item[1:] for item in group])
         start, end = on_line[0]
         for a, b in [*on_line[1:], (float("inf"), float("inf"))]:
             if a <= end + SNAP:
-                end = max(end, b)
+                if b > end:
+                    end = b
                 continue
             if horizontal:
-                merged.append(Ruling(start, line_position, end, line_position))
+                append(Ruling(start, line_position, end, line_position))
             else:
-                merged.append(Ruling(line_position, start, line_position, end))
+                append(Ruling(line_position, start, line_position, end))
             start, end = a, b
     return merged
 
@@ -563,6 +571,9 @@ def _group_lines(chars: list[PositionedChar]) -> list[_Line]:
             line = _Line([char], char.x0, char.x1, char.top, char.bottom)
             lines.append(line)
     for line in lines:
+        if len(line.chars) == 1:
+            line.text = line.chars[0].text
+            continue
         line.chars.sort(key=_BY_X)
         # A wide gap is a column gap (a table printed without rules): keep the pieces apart.
         wide = (line.bottom - line.top) * 0.8
@@ -784,8 +795,10 @@ def _lay_out_cells(
     """
     horizontals = _merge_collinear(horizontals, True)
     verticals = _merge_collinear(verticals, False)
-    xs = _cluster([v.x0 for v in verticals])
-    ys = [y for y in _cluster([h.y0 for h in horizontals]) if all(abs(y - j) > SNAP for j in collapse)]
+    vertical_xs = [v.x0 for v in verticals]
+    horizontal_ys = [h.y0 for h in horizontals]
+    xs = _cluster(vertical_xs)
+    ys = [y for y in _cluster(horizontal_ys) if all(abs(y - j) > SNAP for j in collapse)]
     if xs and ys:
         # "Open" tables draw no outer side (or top/bottom) rule: the other rules' ends bound them.
         left, right = min(h.x0 for h in horizontals), max(h.x1 for h in horizontals)
@@ -798,8 +811,8 @@ def _lay_out_cells(
     row_mids = [(ys[r] + ys[r + 1]) / 2 for r in range(n_rows)]
     col_mids = [(xs[c] + xs[c + 1]) / 2 for c in range(n_cols)]
     # ruled[c][r]: a vertical rule at xs[c] crosses row r; across[r][c]: a horizontal rule at ys[r] spans column c.
-    ruled = [_covered_mids([(v.y0, v.y1) for v in verticals if abs(v.x0 - x) <= SNAP], row_mids) for x in xs]
-    across = [_covered_mids([(h.x0, h.x1) for h in horizontals if abs(h.y0 - y) <= SNAP], col_mids) for y in ys]
+    ruled = [_covered_mids(_spans_near(verticals, vertical_xs, x, False), row_mids) for x in xs]
+    across = [_covered_mids(_spans_near(horizontals, horizontal_ys, y, True), col_mids) for y in ys]
 
     parent = list(range(n_rows * n_cols))
 
@@ -831,11 +844,25 @@ def _lay_out_cells(
 
     _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars)
 
+    roots = [find(i) for i in range(n_rows * n_cols)]
     region_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]] = {}
     for cell, members in cell_chars.items():
-        region_chars.setdefault(find(cell), []).extend(members)
-    roots = [find(i) for i in range(n_rows * n_cols)]
+        root = roots[cell]
+        if root in region_chars:
+            region_chars[root].extend(members)
+        else:
+            region_chars[root] = members
     return _CellLayout(xs, ys, roots, region_chars, label)
+
+
+def _spans_near(
+    rulings: list[Ruling], positions: list[float], position: float, horizontal: bool
+) -> list[tuple[float, float]]:
+    """(start, end) of the ``rulings`` lying within SNAP of ``position``; ``positions`` are theirs, sorted."""
+    nearby = rulings[bisect_left(positions, position - SNAP * 2):bisect_right(positions, position + SNAP * 2)]
+    if horizontal:
+        return [(h.x0, h.x1) for h in nearby if abs(h.y0 - position) <= SNAP]
+    return [(v.y0, v.y1) for v in nearby if abs(v.x0 - position) <= SNAP]
 
 
 def _covered_mids(spans: list[tuple[float, float]], mids: list[float]) -> list[bool]:
