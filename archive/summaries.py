@@ -20,6 +20,13 @@ import sqlite3
 from archive.search import REPORT_FINGERPRINT_SQL
 
 STATE_TABLE = "summary_state"
+#: Bumped when a summary is added or computed differently: every corpus is then recomputed once.
+SUMMARIES_VERSION = "2"
+
+#: The default facets of the reports table page; their counts, over all reports and under each
+#: single equality filter on one of them, are precomputed in :data:`FACET_TABLE`.
+FACET_COLUMNS = ("province", "year", "level", "body_kind", "template", "status")
+FACET_TABLE = "summary_facet_counts"
 
 #: Views whose queries join the window view ``report_years`` with itself: SQLite recomputes it
 #: for every row (quadratic, half a minute at 20,000 reports), so their summaries are computed from
@@ -41,11 +48,11 @@ SUMMARIES = {
 
 def corpus_signature(conn: sqlite3.Connection) -> str:
     """A digest of everything the summaries depend on, report by report."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(SUMMARIES_VERSION.encode())
     rows = conn.execute(
         f"""
         select r.rowid, r.id, {REPORT_FINGERPRINT_SQL}, r.duplicate_of, r.province, r.year, r.agency,
-               r.agency_id, r.published
+               r.agency_id, r.published, r.level, r.body_kind, r.template, r.status
         from reports r order by r.rowid
         """
     )
@@ -84,6 +91,7 @@ def refresh_summaries(conn: sqlite3.Connection) -> bool:
             conn.execute(f"delete from {table}")
             conn.execute(f"insert into {table} {query}")
         conn.execute("drop table temp.report_years_copy")
+        _refresh_facet_counts(conn)
         conn.execute(f"insert or replace into {STATE_TABLE}(name, signature) values ('corpus', ?)", [signature])
     return True
 
@@ -93,3 +101,36 @@ def _over_report_years_copy(conn: sqlite3.Connection, view: str) -> str:
     definition = conn.execute("select sql from sqlite_master where type = 'view' and name = ?", [view]).fetchone()[0]
     query = re.sub(r"^\s*CREATE\s+VIEW\s+\w+\s+AS\s", "", definition, flags=re.IGNORECASE)
     return re.sub(r"\breport_years\b", "report_years_copy", query)
+
+
+def _refresh_facet_counts(conn: sqlite3.Connection) -> None:
+    """Counts of every default facet over all reports ('' filter) and under each ``column = value``.
+
+    A facet of a million reports takes seconds, beyond Datasette's facet time limit: the table
+    page reads these instead when its only filter is one such equality (``publish.facets``).  One
+    scan of ``reports`` into a cube of the six columns, then every pair from the cube.
+    """
+    columns = ", ".join(FACET_COLUMNS)
+    conn.execute(
+        f"""create table if not exists {FACET_TABLE} (
+            filter_column TEXT NOT NULL,    -- '' for all reports
+            filter_value TEXT NOT NULL,     -- the value as a query string gives it
+            facet_column TEXT NOT NULL,
+            value,
+            count INTEGER NOT NULL
+        )"""
+    )
+    conn.execute(f"create index if not exists {FACET_TABLE}_lookup "
+                 f"on {FACET_TABLE}(filter_column, filter_value, facet_column, count desc, value)")
+    conn.execute(f"delete from {FACET_TABLE}")
+    conn.execute("drop table if exists temp.facet_cube")
+    conn.execute(f"create temp table facet_cube as select {columns}, count(*) as n from reports group by {columns}")
+    for facet in FACET_COLUMNS:
+        conn.execute(f"insert into {FACET_TABLE} select '', '', '{facet}', {facet}, sum(n) from facet_cube "
+                     f"where {facet} is not null group by {facet}")
+        for column in FACET_COLUMNS:
+            conn.execute(
+                f"insert into {FACET_TABLE} select '{column}', cast({column} as text), '{facet}', {facet}, sum(n) "
+                f"from facet_cube where {column} is not null and {facet} is not null group by {column}, {facet}"
+            )
+    conn.execute("drop table temp.facet_cube")

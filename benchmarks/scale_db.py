@@ -283,6 +283,22 @@ def strip_to_numbers_edition(out: Path) -> None:
     _say(f"numbers-only edition: dropped texts and search index in {time.perf_counter() - started:.0f} s")
 
 
+def recreate_missing_indexes(out: Path, source: Path) -> None:
+    """After an interrupted run (``--finish``): the source's indexes that the bulk load dropped."""
+    started = time.perf_counter()
+    conn = sqlite3.connect(f"file:{source.resolve()}?immutable=1", uri=True)
+    wanted = conn.execute("select name, sql from sqlite_master where type = 'index' and sql is not null").fetchall()
+    conn.close()
+    conn = sqlite3.connect(out, isolation_level=None)
+    present = {name for (name,) in conn.execute("select name from sqlite_master where type = 'index'")}
+    missing = [(name, sql) for name, sql in wanted if name not in present]
+    for _, sql in missing:
+        conn.execute(sql)
+    count = conn.execute("select count(*) from reports").fetchone()[0]
+    conn.close()
+    _say(f"{out}: {count:,} reports; recreated {len(missing)} indexes in {time.perf_counter() - started:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, required=True, help="a built corpus (only read)")
@@ -291,10 +307,21 @@ def main() -> None:
     parser.add_argument("--originals-only", default="",
                         help="comma-separated tables whose rows are not copied (e.g. raw_cells,report_texts,sections)")
     parser.add_argument("--min-free-gb", type=float, default=15.0)
+    parser.add_argument("--finish", action="store_true",
+                        help="finish an --out whose run was stopped between two copies: indexes, edition, prepare")
     parser.add_argument("--numbers-only", action="store_true",
                         help="the numbers-only edition: no texts, no search index (facets, queries, report pages)")
     args = parser.parse_args()
     originals_only = {name for name in args.originals_only.split(",") if name}
+    if args.finish:
+        if not args.numbers_only:
+            raise SystemExit("--finish: only for --numbers-only (a search index needs every copy)")
+        begun = time.perf_counter()
+        recreate_missing_indexes(args.out, args.source)
+        strip_to_numbers_edition(args.out)
+        prepare_corpus(args.out)
+        _say(f"prepare_corpus in {time.perf_counter() - begun:.0f} s; {args.out.stat().st_size / 1e9:.2f} GB")
+        return
     if args.out.exists():
         raise SystemExit(f"{args.out}: exists; remove it or choose another --out")
     source = sqlite3.connect(f"file:{args.source.resolve()}?immutable=1", uri=True)

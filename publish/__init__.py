@@ -11,6 +11,7 @@ from publish.plugin import (
     filters_from_request,
     get_metadata,
     prepare_connection,
+    register_facet_classes,
     register_routes,
     render_cell,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "filters_from_request",
     "get_metadata",
     "prepare_connection",
+    "register_facet_classes",
     "register_routes",
     "render_cell",
 ]

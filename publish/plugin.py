@@ -31,12 +31,15 @@ from datasette.filters import FilterArguments
 from datasette.utils.asgi import NotFound, Response
 
 from archive.search import SEARCH_TABLE, STATE_TABLE, fts_query
+from archive.summaries import FACET_COLUMNS
 from publish import archived, report_page
+from publish.facets import CountedFacet
 
 PLUGIN = "xxgknb"
 REPORT_ID_PATTERN = r"[0-9a-f]{16}"
-#: Facets of table pages that are not searches, per table of the corpus.
-DEFAULT_FACETS = {"reports": ["province", "year", "level", "body_kind", "template", "status"]}
+#: Facets of table pages that are not searches, per table of the corpus: counted from the
+#: precomputed ``summary_facet_counts`` where possible (``publish.facets``).
+DEFAULT_FACETS = {"reports": [{CountedFacet.type: column} for column in FACET_COLUMNS]}
 #: Set for the duration of a request that searches (``_search=`` or ``_search_<column>=``).
 _searching = contextvars.ContextVar("xxgknb_searching", default=False)
 
@@ -132,6 +135,11 @@ async def robots_view(datasette, request):
 def _safety_headers() -> dict[str, str]:
     # X-Content-Type-Options: nosniff is added to every response by asgi_wrapper.
     return {"Referrer-Policy": "no-referrer"}
+
+
+@hookimpl
+def register_facet_classes():
+    return [CountedFacet]
 
 
 @hookimpl

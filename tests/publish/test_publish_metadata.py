@@ -64,7 +64,8 @@ def test_publication_facts_are_there():
     reports = TABLES["reports"]
     # Default facets come from the plugin (not faceted when searching); metadata.json would override it.
     assert "facets" not in reports
-    assert DEFAULT_FACETS["reports"] == ["province", "year", "level", "body_kind", "template", "status"]
+    assert DEFAULT_FACETS["reports"] == [{"counted": column} for column in
+                                         ("province", "year", "level", "body_kind", "template", "status")]
     assert reports["label_column"] == "title" and TABLES["agencies"]["label_column"] == "name"
     assert reports["fts_table"] == "reports_fts"
 

@@ -98,3 +98,56 @@ def test_summaries_are_refreshed_after_a_report_is_added(tmp_path):
         assert not summaries.refresh_summaries(conn), "an unchanged corpus must not be recomputed"
     finally:
         conn.close()
+
+
+def _facet_counts_by_group_by(conn: sqlite3.Connection) -> list[tuple]:
+    rows = []
+    for facet in summaries.FACET_COLUMNS:
+        rows += conn.execute(f"select '', '', '{facet}', {facet}, count(*) from reports "
+                             f"where {facet} is not null group by {facet}").fetchall()
+        for column in summaries.FACET_COLUMNS:
+            rows += conn.execute(
+                f"select '{column}', cast({column} as text), '{facet}', {facet}, count(*) from reports "
+                f"where {column} is not null and {facet} is not null group by {column}, {facet}").fetchall()
+    return sorted(rows, key=repr)
+
+
+def test_precomputed_facet_counts_equal_a_group_by_per_filter(known_corpus):
+    path, _ = known_corpus
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        expected = _facet_counts_by_group_by(conn)
+        assert len(expected) > 100
+        assert _rows(conn, summaries.FACET_TABLE) == expected
+    finally:
+        conn.close()
+
+
+def _facets(server, **params) -> dict:
+    response = httpx.get(f"{server.url}/corpus/reports.json", params={"_size": "0", **params}, timeout=30)
+    response.raise_for_status()
+    return {name: {(item["value"], item["count"], item["selected"]) for item in facet["results"]}
+            for name, facet in response.json()["facet_results"].items()}
+
+
+def test_default_facets_read_from_the_precomputed_counts_equal_datasettes_own(server):
+    # `_where=1` is a filter the precomputed counts do not cover: Datasette's own counting.
+    for params in ({}, {"level": "county"}, {"year": "2022"}, {"province": "河南省"}, {"status__exact": "full"}):
+        precomputed = _facets(server, **params)
+        counted = _facets(server, _where="1", **params)
+        assert set(precomputed) == set(summaries.FACET_COLUMNS)
+        assert precomputed == counted, params
+
+
+def test_only_a_single_equality_on_a_facet_column_is_precomputed():
+    from publish.facets import precomputed_filter
+
+    assert precomputed_filter("") == ("", "")
+    assert precomputed_filter("_size=0&_facet=city") == ("", "")
+    assert precomputed_filter("province=%E6%B2%B3%E5%8D%97%E7%9C%81&_next=x") == ("province", "河南省")
+    assert precomputed_filter("year__exact=2022") == ("year", "2022")
+    assert precomputed_filter("city=x") is None
+    assert precomputed_filter("year__gt=2020") is None
+    assert precomputed_filter("province=a&year=2022") is None
+    assert precomputed_filter("_search=x") is None
+    assert precomputed_filter("_where=1") is None
