@@ -25,6 +25,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import corpus
+from archive.convert import parse_with_conversions
 from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, ParseJob, parse_many
 from parsers.formats import sniff_format
 from parsers.model import Report, Status
@@ -143,9 +144,11 @@ def import_files(
             yield ParseJob(item.data, filename=path.name, url=item.url)
             item.data = None  # handed to a worker; keep only the metadata
 
-    batch: list[tuple[_Queued, Report]] = []
+    batch: list[tuple[_Queued, Report | corpus.PreparedReport]] = []
     last_commit = time.monotonic()
-    for index, report in parse_many(jobs(), workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit_mb):
+    for index, report in parse_many(
+        jobs(), workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit_mb, parse=_parse_and_prepare
+    ):
         batch.append((queued[index], report))
         if len(batch) >= BATCH_SIZE or time.monotonic() - last_commit >= BATCH_SECONDS:
             _write_batch(db, batch, parser_version, record)
@@ -154,6 +157,11 @@ def import_files(
     _write_batch(db, batch, parser_version, record)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _parse_and_prepare(data: bytes, *, url: str, **options) -> Report | corpus.PreparedReport:
+    """Parse in the worker, and build the report's rows there too (the parent only writes them)."""
+    return corpus.prepare_for_storage(parse_with_conversions(data, url=url, **options), url)
 
 
 @dataclass
@@ -183,7 +191,7 @@ def _read(path: Path) -> _Queued:
 
 def _write_batch(
     db: sqlite_utils.Database,
-    batch: list[tuple[_Queued, Report]],
+    batch: list[tuple[_Queued, Report | corpus.PreparedReport]],
     parser_version: str,
     record: Callable[[FileOutcome], None],
 ) -> None:
@@ -195,14 +203,17 @@ def _write_batch(
         record(outcome)
 
 
-def _store(db: sqlite_utils.Database, item: _Queued, report: Report, parser_version: str) -> FileOutcome:
+def _store(
+    db: sqlite_utils.Database, item: _Queued, report: Report | corpus.PreparedReport, parser_version: str
+) -> FileOutcome:
+    header = report.report if isinstance(report, corpus.PreparedReport) else report
     written = corpus.write_report(
         db,
         report,
         url=item.url,
         sha256=item.sha256,
         fetched_at=item.fetched_at,
-        format=report.format or item.format,
+        format=header.format or item.format,
         parser_version=parser_version,
     )
     return _file_outcome(item, written)
