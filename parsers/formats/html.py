@@ -18,7 +18,7 @@ from lxml import etree
 
 from parsers.decode import decode
 from parsers.model import Document, Grid, GridCell, Paragraph, Status
-from parsers.report.labels import collapse, grid_cell, halfwidth, join_lines
+from parsers.report.labels import _CELL_DEFAULTS, collapse, grid_cell, halfwidth, join_lines
 
 #: Where CMSs put the article, most specific first: (attribute, test on its value).
 BODY_RULES = (
@@ -134,6 +134,7 @@ _ICON = re.compile(
 MAX_SPAN = 60
 #: Largest expanded table (the applications table has about 300 cells).
 MAX_TABLE_CELLS = 20_000
+_new_grid_cell = object.__new__
 
 
 def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declared: str | None = None) -> Document:
@@ -157,10 +158,13 @@ def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declare
     return document
 
 
+#: lxml serialises concurrent use of one parser, so a module-level parser is safe and saves building one per page.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+
+
 def _parse(utf8: bytes):
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
     try:
-        return etree.fromstring(utf8, parser)
+        return etree.fromstring(utf8, _PARSER)
     except (etree.XMLSyntaxError, ValueError):
         return None
 
@@ -383,7 +387,9 @@ class _Walker:
 
     def _table(self, table):
         rows = _own_rows(table)
-        if any(next(row.iterdescendants("table"), None) is not None for row in rows):
+        # one search of the whole table settles the usual case, a table without tables inside
+        nested = next(table.iterdescendants("table"), None) is not None
+        if nested and any(next(row.iterdescendants("table"), None) is not None for row in rows):
             for row in rows:  # layout table: read its content in order
                 for cell in _own_cells(row):
                     self._visit(cell)
@@ -413,8 +419,8 @@ def cell_text(cell) -> str:
     """A cell's text with its paragraphs/spans/line breaks joined (no space between CJK pieces)."""
     if not len(cell):
         return collapse(cell.text or "")
-    raw = text_of(cell).strip(" \t\r\n\u3000\xa0")
-    if not _SPACES.search(raw):
+    raw = text_of(cell).strip(_PADDING)
+    if not _has_space(raw):
         return raw  # one word or number, however many spans it was split into
     paragraphs = 0
     for element in cell.iterdescendants():
@@ -423,6 +429,15 @@ def cell_text(cell) -> str:
                 return _joined_lines(cell)
             paragraphs = 1
     return collapse(raw)  # at most one paragraph inside: no lines to join
+
+
+_PADDING = " \t\r\n\u3000\xa0"
+
+
+def _has_space(text: str) -> bool:
+    """``_SPACES.search(text)``: str.split() looks for the same characters (str.isspace) much faster."""
+    words = text.split(None, 1)
+    return len(words) != 1 or len(words[0]) != len(text) if text else False
 
 
 def _joined_lines(cell) -> str:
@@ -462,6 +477,8 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
     placed: list[dict[int, GridCell]] = [{} for _ in rows]  # per row: column → cell
     count = 0
     width = 0
+    # cell_text and grid_cell inlined: this loop runs for every cell of every table
+    new_cell, defaults = _new_grid_cell, _CELL_DEFAULTS
     for r, row in enumerate(rows):
         if count > MAX_TABLE_CELLS:
             height = r
@@ -472,29 +489,43 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
             break
         own = placed[r]
         c = 0
+        prefix = f"{source} row {r + 1} col "
         for cell in row:
             tag = cell.tag
             if tag != "td" and tag != "th":
                 continue
             while c in own:
                 c += 1
-            text = cell_text(cell)
-            where = f"{source} row {r + 1} col {c + 1}"
+            if not len(cell):
+                text = collapse(cell.text or "")
+            else:
+                text = text_of(cell).strip(_PADDING)
+                if _has_space(text):
+                    text = cell_text(cell)
+            where = prefix + str(c + 1)
             rowspan_attribute, colspan_attribute = cell.get("rowspan"), cell.get("colspan")
-            rowspan = _span(rowspan_attribute, min(MAX_SPAN, height - r)) if rowspan_attribute else 1
-            colspan = _span(colspan_attribute, MAX_SPAN) if colspan_attribute else 1
-            own[c] = grid_cell(text, where)
+            made = own[c] = new_cell(GridCell)
+            fields = made.__dict__
+            fields.update(defaults)
+            fields["text"] = text
+            fields["source"] = where
             count += 1
-            if rowspan > 1 or colspan > 1:
-                copy = grid_cell(text, where, (r, c))
-                for dr in range(rowspan):
-                    below = placed[r + dr]
-                    for dc in range(colspan):
-                        if (dr or dc) and c + dc not in below:
-                            below[c + dc] = copy
-                            count += 1
-            c += colspan
-        width = max(width, c)
+            if rowspan_attribute or colspan_attribute:
+                rowspan = _span(rowspan_attribute, min(MAX_SPAN, height - r)) if rowspan_attribute else 1
+                colspan = _span(colspan_attribute, MAX_SPAN) if colspan_attribute else 1
+                if rowspan > 1 or colspan > 1:
+                    copy = grid_cell(text, where, (r, c))
+                    for dr in range(rowspan):
+                        below = placed[r + dr]
+                        for dc in range(colspan):
+                            if (dr or dc) and c + dc not in below:
+                                below[c + dc] = copy
+                                count += 1
+                c += colspan
+            else:
+                c += 1
+        if c > width:
+            width = c
     blank = GridCell("", source)
     grid_rows = [[own.get(c, blank) for c in range(width)] for own in placed[:height]]
     return Grid(rows=[row for row in grid_rows if any(cell.text for cell in row)], source=source)
