@@ -836,11 +836,16 @@ def _lay_out_cells(
                 union(r * n_cols + c, (r + 1) * n_cols + c)
 
     cell_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]] = {}
-    for char, page, original in chars:
+    for member in chars:
+        char = member[0]
         r = bisect_right(ys, char.cy) - 1
         c = bisect_right(xs, char.cx) - 1
         if 0 <= r < n_rows and 0 <= c < n_cols:
-            cell_chars.setdefault(r * n_cols + c, []).append((char, page, original))
+            cell = r * n_cols + c
+            if cell in cell_chars:
+                cell_chars[cell].append(member)
+            else:
+                cell_chars[cell] = [member]
 
     _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars)
 
