@@ -93,6 +93,8 @@ def corpus_problem(db_path: str | Path) -> str | None:
             return "the search index is out of date"
         if not summaries.is_current(conn):
             return "the summary tables are missing or out of date"
+        if not summaries.has_page_indexes(conn):
+            return "the indexes of the table pages are missing"
         return None
     except sqlite3.DatabaseError as error:
         return f"not a readable SQLite corpus ({error})"
