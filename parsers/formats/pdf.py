@@ -120,7 +120,7 @@ class Ruling:
     y1: float
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     chars: list[PositionedChar]
     x0: float
@@ -527,9 +527,10 @@ def _find_tables(index: int, segments: list[Ruling]) -> list[_TablePart]:
     offset = len(horizontals)
     vertical_xs = [v.x0 for v in verticals]  # merged verticals come in order of x
     for hi, h in enumerate(horizontals):
+        y = h.y0
         for vi in range(bisect_left(vertical_xs, h.x0 - SNAP), bisect_right(vertical_xs, h.x1 + SNAP)):
             v = verticals[vi]
-            if v.y0 - SNAP <= h.y0 <= v.y1 + SNAP:
+            if v.y0 - SNAP <= y <= v.y1 + SNAP:
                 a, b = find(hi), find(offset + vi)
                 if a != b:
                     parent[a] = b
