@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import resource
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,6 +53,10 @@ class BuildSummary:
     rejected: int = 0
     gone: int = 0
     seconds: float = 0.0
+    parent_cpu_seconds: float = 0.0
+    """CPU time of this process during the build: indexing, dispatching, writing."""
+    worker_cpu_seconds: float = 0.0
+    """CPU time of the parse workers (and of the converters they ran) during the build."""
 
     def count(self, outcome: corpus.WriteOutcome) -> None:
         key = outcome.action if outcome.stored_as == "report" else f"rejected ({outcome.action})"
@@ -83,6 +88,7 @@ def build(
     on_outcome: Callable[[corpus.WriteOutcome], None] | None = None,
 ) -> BuildSummary:
     started = time.monotonic()
+    cpu_before = _cpu_seconds()
     data_dir = Path(data_dir)
     db = corpus.open_corpus(corpus_path(data_dir))
     summary = BuildSummary()
@@ -136,7 +142,17 @@ def build(
     summary.gone = mark_gone_reports(db, data_dir)
     restore_crawl_status(db, data_dir)
     summary.seconds = time.monotonic() - started
+    cpu_after = _cpu_seconds()
+    summary.parent_cpu_seconds = cpu_after[0] - cpu_before[0]
+    summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]
     return summary
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """(this process, its finished children): user + system CPU seconds so far."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 @dataclass(frozen=True)

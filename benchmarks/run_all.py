@@ -432,6 +432,10 @@ def table(size: int, results: dict, cores: int) -> str:
                 "",
             )
         )
+    if build.get("cpu_seconds") and build.get("seconds"):
+        # Below the number of cores either when the build waits on itself or when others use the machine.
+        busy = build["cpu_seconds"] / build["seconds"]
+        rows.append(("  cores kept busy (CPU / wall)", f"{busy:.2f} of {cores}", ""))
     pub = results.get("publish", {})
     rows.append(
         (

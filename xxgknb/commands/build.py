@@ -34,7 +34,8 @@ def run_build(
     actions = ", ".join(f"{count} {action}" for action, count in sorted(summary.actions.items())) or "nothing new"
     click.echo(
         f"Built corpus: {summary.candidates} archived documents considered, {summary.parsed} parsed: {actions}; "
-        f"{summary.gone} marked gone ({summary.seconds:.1f}s)"
+        f"{summary.gone} marked gone ({summary.seconds:.1f}s; CPU {summary.parent_cpu_seconds:.1f}s in this process, "
+        f"{summary.worker_cpu_seconds:.1f}s in the parse workers)"
     )
     return summary
 
