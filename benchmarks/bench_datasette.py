@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import sqlite3
 import statistics
@@ -207,13 +208,23 @@ def main() -> None:
     parser.add_argument("--text-chars", type=int, default=1500, help="characters of text per report")
     parser.add_argument("--keep", type=Path, help="write the corpus here (kept) instead of a temp dir")
     parser.add_argument("--db", type=Path, help="time an existing corpus (e.g. one made with --keep) instead")
+    parser.add_argument("--queries", help="comma-separated search queries (default: words of the generated corpus)")
+    parser.add_argument("--only", help="comma-separated prefixes of the page types to time (default: all)")
     args = parser.parse_args()
+    queries = args.queries.split(",") if args.queries else QUERIES
+    print(f"load average at start: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
     rng = random.Random(11)
     with tempfile.TemporaryDirectory(prefix="bench_datasette_") as tmp:
         if args.db:
             path = args.db
             conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
             ids = [row[0] for row in conn.execute("select id from reports")]
+            # A corpus grown by benchmarks/scale_db.py keeps some tables for its source reports only:
+            # time the report pages of those, which have every row.
+            with_every_row = [row[0] for row in conn.execute(
+                "select id from reports r where exists (select 1 from raw_cells c where c.report_id = r.id) "
+                "order by rowid limit 50000")]
+            report_ids = with_every_row or ids
             conn.close()
             started = time.perf_counter()
             prepare_corpus(path)
@@ -223,6 +234,7 @@ def main() -> None:
             path = args.keep or Path(tmp) / "corpus.db"
             started = time.perf_counter()
             ids = generate(path, args.reports, args.text_chars)
+            report_ids = ids
             generated = time.perf_counter() - started
             started = time.perf_counter()
             refresh = prepare_corpus(path)
@@ -234,20 +246,30 @@ def main() -> None:
         pages = {
             "facet page (6 facets)": [f"/corpus/reports?province={rng.choice(PROVINCES)}"
                                       for _ in range(args.requests)],
+            "facet page, year filter": [f"/corpus/reports?year={rng.randint(2019, 2023)}"
+                                        for _ in range(args.requests)],
             "facet page, no filter": ["/corpus/reports"] * args.requests,
-            "search (HTML, facets)": [f"/corpus/reports?_search={rng.choice(QUERIES)}" for _ in range(args.requests)],
-            "search (JSON)": [f"/corpus/reports.json?_search={rng.choice(QUERIES)}&_facet=province"
-                              for _ in range(args.requests)],
+            "facet page JSON, province": [f"/corpus/reports.json?province={rng.choice(PROVINCES)}"
+                                         for _ in range(args.requests)],
+            "search (HTML)": [f"/corpus/reports?_search={rng.choice(queries)}" for _ in range(args.requests)],
+            "search (JSON)": [f"/corpus/reports.json?_search={rng.choice(queries)}" for _ in range(args.requests)],
+            **{f"search {query}": [f"/corpus/reports.json?_search={query}"] * max(5, args.requests // 6)
+               for query in queries},
+            "search + facet province (JSON)": [f"/corpus/reports.json?_search={rng.choice(queries)}&_facet=province"
+                                               for _ in range(args.requests)],
             "search 政府信息公开": ["/corpus/reports?_search=政府信息公开"] * max(5, args.requests // 6),
             "canned query": [
                 f"/corpus/headline_numbers?province={rng.choice(PROVINCES)}&year={rng.randint(2019, 2023)}"
                 for _ in range(args.requests)
             ],
-            "report page": [f"/-/report/{rng.choice(ids)}" for _ in range(args.requests)],
+            "report page": [f"/-/report/{rng.choice(report_ids)}" for _ in range(args.requests)],
             **{f"canned {name}": [f"/corpus/{name}"] * max(5, args.requests // 4) for name in AGGREGATE_QUERIES},
             **{f"chart {name}": [f"/corpus.json?sql={quote(chart['query'])}"] * max(5, args.requests // 4)
                for name, chart in load_metadata()["plugins"]["datasette-dashboards"]["overview"]["charts"].items()},
         }
+        if args.only:
+            pages = {name: urls for name, urls in pages.items()
+                     if any(name.startswith(prefix) for prefix in args.only.split(","))}
         with BackgroundServer(path, prepare=False, startup_timeout=300) as server, \
                 httpx.Client(base_url=server.url, timeout=120) as client:
             print(f"{'page':<44}{'median ms':>12}{'p95 ms':>10}{'n':>6}{'failed':>8}")
@@ -257,6 +279,7 @@ def main() -> None:
                 print(f"{name:<44}{median:>12.1f}{p95:>10.1f}{len(urls):>6}{len(failures) - before:>8}")
         for failure in sorted(set(failures)):
             print("failed:", failure)
+        print(f"load average at end: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
 
 
 if __name__ == "__main__":
