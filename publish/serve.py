@@ -124,7 +124,10 @@ def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
     try:
         db.execute("PRAGMA busy_timeout=30000")
         schema.apply(db)
-        refresh = search.refresh_index(db.conn)
+        if has_search_index(db.conn) or _has_table(db.conn, "report_texts"):
+            refresh = search.refresh_index(db.conn)
+        else:  # the numbers-only edition: no texts to index
+            refresh = search.IndexRefresh(indexed=0, rebuilt=False, stale=0)
         summaries.refresh_summaries(db.conn)
         # Datasette opens the file immutable and never reads a WAL: everything must be in the file.
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
