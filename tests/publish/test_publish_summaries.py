@@ -151,3 +151,20 @@ def test_only_a_single_equality_on_a_facet_column_is_precomputed():
     assert precomputed_filter("province=a&year=2022") is None
     assert precomputed_filter("_search=x") is None
     assert precomputed_filter("_where=1") is None
+
+
+def test_a_numbers_only_edition_is_prepared_without_a_search_index(tmp_path):
+    from archive.snapshot import _strip_texts
+
+    path = tmp_path / "corpus.db"
+    build_corpus(path, generated=5)
+    _strip_texts(path)
+    assert corpus_problem(path) == "the summary tables are missing or out of date"
+    prepare_corpus(path)
+    assert corpus_problem(path) is None
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("select count(*) from sqlite_master where name like 'reports_fts%'").fetchone()[0] == 0
+        assert conn.execute(f"select count(*) from {summaries.FACET_TABLE}").fetchone()[0] > 0
+    finally:
+        conn.close()
