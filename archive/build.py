@@ -6,8 +6,10 @@
    list page that is itself a report.  HTML pages are classified again with the crawler's pure
    classifier (:mod:`parsers.cms.classify`): look-alikes and non-reports are recorded in
    ``rejected_documents`` with the reason; a page that only carries its report as an attachment
-   is skipped (the attachment is the report).  Everything else is parsed on all cores
-   (:mod:`archive.parallel`) and stored with :func:`archive.corpus.write_report`.
+   is skipped (the attachment is the report).  Everything else is parsed and stored with
+   :func:`archive.corpus.write_report`.  Reading the record back, classifying, parsing and building
+   the rows all happen in the workers of :mod:`archive.parallel`, on all cores; the parent only
+   hands out record locations and writes the rows, in input order.
 3. A URL archived with different bytes over time becomes successive versions, oldest first; bytes
    already stored are not parsed again (unless the parser changed).
 4. Gone: after a portal's last *complete* crawl (its end-of-crawl ``metadata`` record lists what
