@@ -12,6 +12,7 @@ import pytest
 from archive_test_helpers import SEEDS
 
 from archive.parallel import ParseJob, parse_many
+from parsers.model import Report
 
 SEED_PATHS = sorted(SEEDS.glob("*.txt"))
 
@@ -79,3 +80,22 @@ def test_a_document_over_the_memory_limit_fails_alone():
     assert results[0].status == "error"
     assert f"memory limit of {limit} MB" in results[0].status_detail or "out of memory" in results[0].status_detail
     assert results[1].status == "full"
+
+
+def _big_result(data: bytes, **_options) -> Report:
+    return Report(status="full", status_detail=f"{len(data)} bytes", text="报" * len(data))
+
+
+def test_big_jobs_queued_behind_big_results_never_block_the_pool():
+    # 4 MB jobs and 12 MB results, far beyond a pipe's buffer, all queued to one worker: the parent
+    # sends while the worker sends back, which only works if neither waits for the other.
+    jobs = [ParseJob(bytes([n]) * (4 << 20), filename=f"{n}.txt") for n in range(4)]
+    results: dict[int, Report] = {}
+    runner = threading.Thread(
+        target=lambda: results.update(parse_many(jobs, workers=1, parse=_big_result)), daemon=True
+    )
+    runner.start()
+    runner.join(120)
+    assert not runner.is_alive(), "the pool is stuck"
+    assert sorted(results) == [0, 1, 2, 3]
+    assert {r.status_detail for r in results.values()} == {f"{4 << 20} bytes"}
