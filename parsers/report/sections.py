@@ -90,6 +90,6 @@ def read_sections(blocks) -> list[Section]:
             if current is not None:
                 parts.append(block.text.strip())
         elif isinstance(block, Grid) and current is not None:
-            parts.extend("\t".join(cell.text for cell in row) for row in block.rows)
+            parts.extend("\t".join([cell.text for cell in row]) for row in block.rows)
     close()
     return sections

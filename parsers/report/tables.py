@@ -63,14 +63,19 @@ class Tables:
 
 def label_end(cells: list[GridCell]) -> int:
     """Index after the row's label cells: after the last non-empty text cell before the first value."""
-    first_value = next((i for i, c in enumerate(cells) if is_value_like(c.text)), None)
-    limit = len(cells) if first_value is None else first_value
-    last_label = max((i for i in range(limit) if cells[i].text.strip()), default=-1)
-    return last_label + 1
+    end = 0
+    for i, cell in enumerate(cells):
+        text = cell.text
+        if is_value_like(text):
+            break
+        if text.strip():
+            end = i + 1
+    return end
 
 
 def has_values(cells: list[GridCell]) -> bool:
-    return any(is_value_like(c.text) for c in cells)
+    # map() rather than a generator: this runs for every row of every table
+    return any(map(is_value_like, [cell.text for cell in cells]))
 
 
 def align(
@@ -139,7 +144,7 @@ _HEADING = re.compile(r"^\s*[一二三四五六七]\s*[、.．]")
 
 
 def _row_kind(cells: list[GridCell]) -> str | None:
-    text = halfwidth("".join(c.text for c in cells))
+    text = halfwidth("".join([c.text for c in cells]))
     if _REVIEW_MARK.search(text) and not _APPLICATION_MARK.search(text):
         return REVIEW
     if _APPLICATION_MARK.search(text):
