@@ -38,6 +38,14 @@ What replication models, and what it does not:
   fragmented than a corpus grown over years of crawls; the summary tables, the search index
   (``optimize``d) and the checkpoint are what ``xxgknb serve`` would produce.
 
+``--numbers-only`` makes the numbers-only edition instead (texts and search index dropped, as
+``xxgknb snapshot`` does, but without VACUUM): the facet pages, canned queries and report pages
+at a size whose search index would take too long to build.  The search index costs ~1 ms of CPU
+per report (``bigram_tokens`` once per source report, then FTS5 per copy), so it is built in a
+second process while the first copies rows.  A run stopped between two copies (each copy is one
+transaction) is completed with ``--finish --numbers-only``: the dropped indexes, the edition, the
+summaries.
+
 Prints the time of each step and the final file size; refuses to start when the estimated file
 would leave less than ``--min-free-gb`` free on the output's file system.
 """
