@@ -32,6 +32,7 @@ BODY_SELECTORS = (
 )
 _ATTACHMENT_WORDS = re.compile(r"附件|下载|pdf|doc|wps|xls|ofd", re.IGNORECASE)
 _DOWNLOAD_PATH = re.compile(r"/(download|attachment|attach|upload|uploadfile|files?)(/|\?|$)|[?&]fileName=", re.I)
+_DOCUMENT_HINT = re.compile("|".join(re.escape(extension) for extension in DOCUMENT_EXTENSIONS), re.IGNORECASE)
 _TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—]+\s*[^_|｜\-—]{2,40}$")
 
 
@@ -76,7 +77,7 @@ def attachment_links(url: str, root) -> list[Link]:
     whose text says 附件/下载."""
     found: list[Link] = []
     seen: set[str] = set()
-    for link in anchors(url, root):
+    for link in anchors(url, root, wanted=_may_be_attachment):
         if link.url in seen:
             continue
         by_name = document_type(link.url, link.text) is not None
@@ -85,6 +86,20 @@ def attachment_links(url: str, root) -> list[Link]:
             seen.add(link.url)
             found.append(link)
     return found
+
+
+def _may_be_attachment(href: str, text: str) -> bool:
+    """Cheap and never wrong about a yes below: a link that could pass the tests of :func:`attachment_links`.
+
+    Those tests look for a file extension in the URL or the link text, or for 附件/下载-like words in
+    the text; an href made of a query alone keeps the base URL's path, so it is always looked at.
+    """
+    return (
+        href.startswith("?")
+        or _DOCUMENT_HINT.search(unquote(href)) is not None
+        or _DOCUMENT_HINT.search(text) is not None
+        or _ATTACHMENT_WORDS.search(text) is not None
+    )
 
 
 @cache

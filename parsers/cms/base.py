@@ -9,6 +9,7 @@ Reading a detail page is the same on every CMS up to a list of body selectors
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
@@ -120,20 +121,29 @@ def resolve(base: str, href: str | None) -> str | None:
     return absolute if absolute.startswith(("http://", "https://")) else None
 
 
-def anchors(url: str, root: lxml.html.HtmlElement | None) -> list[Link]:
-    """Every followable link of a page with its text and a date printed beside it, in page order."""
+def anchors(
+    url: str, root: lxml.html.HtmlElement | None, *, wanted: Callable[[str, str], bool] | None = None
+) -> list[Link]:
+    """Every followable link of a page with its text and a date printed beside it, in page order.
+
+    ``wanted(href, text)``, when given, drops a link before its URL is resolved and its date looked
+    for: a page body with hundreds of navigation links spent most of its reading time on them.
+    """
     if root is None:
         return []
     base = page_base(url, root)
     found: list[Link] = []
     for a in root.iter("a"):
-        target = resolve(base, a.get("href"))
-        if target is None:
-            continue
+        href = a.get("href")
         text = clean(a.text_content())
         title = clean(a.get("title"))
         if len(title) > len(text.rstrip("…. ")):
             text = title
+        if wanted is not None and not wanted(href or "", text):
+            continue
+        target = resolve(base, href)
+        if target is None:
+            continue
         container = a.getparent()
         while container is not None and container.tag not in ("li", "tr", "dd", "p", "div"):
             container = container.getparent()

@@ -135,6 +135,27 @@ def test_attachment_holder_page_and_document_types():
     assert document_type("http://x/page.html", "新闻") is None
 
 
+def test_attachments_found_among_hundreds_of_navigation_links():
+    navigation = "".join(f'<li><a href="/col/col{i}/index.html">栏目{i}</a></li>' for i in range(300))
+    body = (
+        '<a href="files/report.PDF">年度报告</a>'  # extension in the URL
+        '<a href="/getfile?id=7">2023年报告.docx</a>'  # extension only in the link text
+        '<a href="/download/8">附件：统计表</a>'  # download path and 附件
+        '<a href="/x?name=%E6%8A%A5%E5%91%8A%2Ewps">报告</a>'  # extension percent-encoded in the query
+        '<a href="?page=2" title="报告">报告</a>'  # query only: keeps the base path, which is a PDF
+        '<a href="/col/col9/index.html">上一篇</a>'
+    )
+    html = f"<html><head><title>报告</title></head><body><ul>{navigation}</ul><div id=zoom>{body}</div></body></html>"
+    article = read_article("http://x.gov.cn/art/2024/1/a.pdf", html)
+    assert [a.url for a in article.attachments] == [
+        "http://x.gov.cn/art/2024/1/files/report.PDF",
+        "http://x.gov.cn/getfile?id=7",
+        "http://x.gov.cn/download/8",
+        "http://x.gov.cn/x?name=%E6%8A%A5%E5%91%8A%2Ewps",
+        "http://x.gov.cn/art/2024/1/a.pdf?page=2",
+    ]
+
+
 @pytest.mark.parametrize(
     ("title", "kind"),
     [
