@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,19 @@ class CrawlState:
     # ------------------------------------------------------------------ archive index
 
     def relative(self, path: Path) -> str:
-        return Path(path).resolve().relative_to(self.data_dir.resolve()).as_posix()
+        """``path`` relative to the data directory, as the index names WARC files.
+
+        Symlinks are not followed first: an archive gathered from several machines may link to WARC
+        files kept elsewhere."""
+        for candidate, base in (
+            (Path(os.path.abspath(path)), Path(os.path.abspath(self.data_dir))),
+            (Path(path).resolve(), self.data_dir.resolve()),
+        ):
+            try:
+                return candidate.relative_to(base).as_posix()
+            except ValueError:
+                continue
+        raise ValueError(f"{path} is not inside the data directory {self.data_dir}")
 
     def recover(self, portal_id: str | None = None, skip: Iterable[Path] = ()) -> list[str]:
         """Index the records the index misses and cut a truncated tail off each WARC file (of one

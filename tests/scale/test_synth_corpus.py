@@ -112,3 +112,17 @@ def test_build_ingests_the_synthetic_warc(tmp_path):
     assert reports == 60
     assert formats >= {"html", "pdf"}
     assert gone == 0
+
+    # an archive gathered with symlinks to WARC files kept elsewhere builds the same corpus
+    linked = tmp_path / "linked"
+    (linked / "warc").mkdir(parents=True)
+    for warc_file in (data / "warc").rglob("*.warc.gz"):
+        (linked / "warc" / warc_file.name).symlink_to(warc_file)
+    built = subprocess.run([sys.executable, "-c", "from xxgknb.cli import cli; cli()", "build", "--data", str(linked),
+                            "-q"], capture_output=True, text=True, timeout=170)
+    assert built.returncode == 0, built.stderr[-3000:]
+    linked_db = sqlite3.connect(linked / "corpus.db")
+    try:
+        assert linked_db.execute("SELECT count(*) FROM reports").fetchone()[0] == 60
+    finally:
+        linked_db.close()
