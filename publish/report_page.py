@@ -117,11 +117,7 @@ def load(conn: sqlite3.Connection, report_id: str) -> dict | None:
                    for issue in issues],
         "notes": [row["note"] for row in conn.execute(
             "select note from parse_notes where report_id = ? order by n", [report_id])],
-        "sections": [
-            dict(row) | {"numeral": SECTION_NUMERALS.get(row["number"], str(row["number"]))}
-            for row in conn.execute(
-                "select number, heading, text from sections where report_id = ? order by number", [report_id])
-        ],
+        "sections": _sections(conn, report_id),
         "versions": [dict(row) for row in conn.execute(
             "select version, sha256, fetched_at, superseded_at, status from report_versions"
             " where report_id = ? order by version desc", [report_id])],
@@ -201,3 +197,14 @@ def _review(conn: sqlite3.Connection, report_id: str, flagged: set[str]) -> list
             "cells": [format_number(row[column]) if row is not None else "" for column in OUTCOME_COLUMNS],
         })
     return blocks
+
+
+def _sections(conn: sqlite3.Connection, report_id: str) -> list[dict]:
+    # The numbers-only edition (xxgknb snapshot) has no section texts.
+    if conn.execute("select 1 from sqlite_master where type = 'table' and name = 'sections'").fetchone() is None:
+        return []
+    return [
+        dict(row) | {"numeral": SECTION_NUMERALS.get(row["number"], str(row["number"]))}
+        for row in conn.execute(
+            "select number, heading, text from sections where report_id = ? order by number", [report_id])
+    ]

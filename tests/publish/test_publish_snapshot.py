@@ -77,6 +77,10 @@ def test_snapshot_files_are_complete_verifiable_and_read_only(corpus_path, tmp_p
         assert httpx.get(f"{server.url}/corpus.db", timeout=30).content == full.read_bytes()
     with BackgroundServer(numbers, prepare=False) as server:
         assert httpx.get(f"{server.url}/corpus/applications.json", timeout=30).status_code == 200
+        # The report page of the numbers-only edition: every table, no section texts.
+        report_id = rows(numbers, "select id from reports order by id limit 1")[0][0]
+        page = httpx.get(f"{server.url}/-/report/{report_id}", timeout=30)
+        assert page.status_code == 200 and report_id in page.text
 
 
 def test_changelog_lists_added_changed_and_removed_reports(corpus_path, tmp_path):
