@@ -30,9 +30,21 @@ FACET_TABLE = "summary_facet_counts"
 #: Indexes for the reports table page filtered by one facet column: rows come in primary-key
 #: order, so ``where province = ? order by id limit 31`` reads 31 index entries instead of
 #: sorting every report of the province (a second at a million reports).
+#: The last two serve the canned query ``headline_numbers``: the newest original reports, of one
+#: province or not, read in year order from an index (a sort of every report before: 4 s at 1.1 M).
 PAGE_INDEXES = {
-    f"publish_reports_{column}_id": f"CREATE INDEX IF NOT EXISTS publish_reports_{column}_id ON reports({column}, id)"
-    for column in FACET_COLUMNS
+    **{
+        f"publish_reports_{column}_id": (
+            f"CREATE INDEX IF NOT EXISTS publish_reports_{column}_id ON reports({column}, id)"
+        )
+        for column in FACET_COLUMNS
+    },
+    "publish_reports_original_year": (
+        "CREATE INDEX IF NOT EXISTS publish_reports_original_year ON reports(duplicate_of, year)"
+    ),
+    "publish_reports_original_province_year": (
+        "CREATE INDEX IF NOT EXISTS publish_reports_original_province_year ON reports(duplicate_of, province, year)"
+    ),
 }
 
 #: Views whose queries join the window view ``report_years`` with itself: SQLite recomputes it

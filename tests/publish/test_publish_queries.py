@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import httpx
 import pytest
 from publish_corpus import KNOWN_REPORTS, substring_matches
@@ -62,6 +64,28 @@ def test_headline_numbers_for_one_report(server):
     assert (row["new_received"], row["carried_over"], row["granted"], row["denied"], row["carried_forward"]) == (
         50, 6, 40, 6, 10)
     assert (row["reviews"], row["lawsuits"]) == (2, 2)
+
+
+@pytest.mark.parametrize(("province", "year"), [("", ""), ("河南省", ""), ("", "2022"), ("河南省", "2022")])
+def test_headline_numbers_filters_blank_or_not(server, known_corpus, province, year):
+    path, _ = known_corpus
+    rows = canned(server, "headline_numbers", province=province, year=year)
+    db = sqlite3.connect(path)
+    try:
+        expected = dict(
+            db.execute(
+                "select id, year from reports where duplicate_of is null and (? = '' or province = ?) "
+                "and (? = '' or year = cast(? as integer))",
+                [province, province, year, year],
+            ).fetchall()
+        )
+    finally:
+        db.close()
+    assert expected  # the known corpus has reports under every filter tried
+    # the newest 200 (ties in year broken either way)
+    assert {row["report_id"] for row in rows} <= set(expected)
+    years = [row["year"] for row in rows]
+    assert years == sorted(expected.values(), reverse=True)[:200]
 
 
 def test_denial_reasons_breakdown(server):
