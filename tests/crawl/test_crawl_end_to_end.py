@@ -7,6 +7,7 @@ import re
 from crawl_test_helpers import query
 
 from archive.warc import iter_records, valid_length
+from parsers.model import APPLICANT_COLUMNS, OUTCOME_COLUMNS
 
 
 def _reports_by_url(data):
@@ -56,16 +57,6 @@ def test_no_lookalike_taken(crawled):
 
 def test_html_report_cells_equal_expected_numbers(crawled):
     portal, data, _ = crawled
-    applicant_columns = (
-        "natural_person",
-        "commercial_enterprise",
-        "research_institution",
-        "social_welfare_org",
-        "legal_service_org",
-        "other_org",
-        "total",
-    )
-    outcome_columns = ("upheld", "corrected", "other", "pending", "total")
     mismatches = []
     checked = 0
     for report in portal.manifest["reports"]:
@@ -87,18 +78,18 @@ def test_html_report_cells_equal_expected_numbers(crawled):
         rows: dict[str, dict] = {}
         for row in query(
             data,
-            f"SELECT row_key, {', '.join(applicant_columns)} FROM applications WHERE report_id = ? ORDER BY row_index",
+            f"SELECT row_key, {', '.join(APPLICANT_COLUMNS)} FROM applications WHERE report_id = ? ORDER BY row_index",
             [rid],
         ):
-            rows.setdefault(row[0], dict(zip(applicant_columns, row[1:], strict=True)))
+            rows.setdefault(row[0], dict(zip(APPLICANT_COLUMNS, row[1:], strict=True)))
         for key, cells in expected["applications"].items():
             if rows.get(key) != cells:
                 mismatches.append((report["key"], "applications", key, cells, rows.get(key)))
         review = {
-            row[0]: dict(zip(outcome_columns, row[1:], strict=True))
+            row[0]: dict(zip(OUTCOME_COLUMNS, row[1:], strict=True))
             for row in query(
                 data,
-                f"SELECT proceeding, {', '.join(outcome_columns)} FROM review_litigation WHERE report_id = ?",
+                f"SELECT proceeding, {', '.join(OUTCOME_COLUMNS)} FROM review_litigation WHERE report_id = ?",
                 [rid],
             )
         }

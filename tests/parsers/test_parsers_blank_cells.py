@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from parsers.formats.html import read as read_html
 from parsers.formats.text import text_to_blocks
+from parsers.model import APPLICANT_COLUMNS
 from parsers.report.tables import read_tables
 
 _APPLICANT_HEADER = (
@@ -86,18 +87,7 @@ def test_application_row_printed_all_blank_is_kept_with_null_cells():
     )
     rows = {r.row_key: {k: (v.value, v.raw) for k, v in r.cells.items()} for r in tables.applications}
     assert list(rows) == ["new_received", "carried_over", "granted", "partially_granted"]
-    nothing = dict.fromkeys(
-        (
-            "natural_person",
-            "commercial_enterprise",
-            "research_institution",
-            "social_welfare_org",
-            "legal_service_org",
-            "other_org",
-            "total",
-        ),
-        (None, ""),
-    )
+    nothing = dict.fromkeys(APPLICANT_COLUMNS, (None, ""))
     assert rows["carried_over"] == nothing
     assert rows["granted"] == nothing
     assert rows["partially_granted"]["natural_person"] == (1.0, "1")

@@ -11,18 +11,8 @@ import urllib.request
 import pytest
 
 from parsers import parse
+from parsers.model import APPLICANT_COLUMNS, OUTCOME_COLUMNS
 from xxgknb.sample_portal import SamplePortal
-
-APPLICANTS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-)
-OUTCOMES = ("upheld", "corrected", "other", "pending", "total")
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +41,11 @@ def _tables(report) -> dict:
             for c in report.active_disclosure
         ],
         "applications": {
-            r.row_key: {k: r.cells[k].value if k in r.cells else None for k in APPLICANTS} for r in report.applications
+            r.row_key: {k: r.cells[k].value if k in r.cells else None for k in APPLICANT_COLUMNS}
+            for r in report.applications
         },
         "review_litigation": {
-            r.proceeding: {k: r.cells[k].value if k in r.cells else None for k in OUTCOMES}
+            r.proceeding: {k: r.cells[k].value if k in r.cells else None for k in OUTCOME_COLUMNS}
             for r in report.review_litigation
         },
     }

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import lxml.html
 
+from parsers.model import APPLICANT_COLUMNS, OUTCOME_COLUMNS
+
 
 @dataclass
 class Fetched:
@@ -75,16 +77,6 @@ def number(cell: str) -> float | None:
 
 # --------------------------------------------------------------- reading report tables by their labels
 
-COLUMNS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-)
-OUTCOMES = ("upheld", "corrected", "other", "pending", "total")
 PROCEEDINGS = ("administrative_review", "litigation_direct", "litigation_after_review")
 ITEMS = {"（一）": "20.1", "（五）": "20.5", "（六）": "20.6", "（八）": "20.8", "（九）": "20.9"}
 CATEGORIES = {
@@ -168,13 +160,13 @@ def read_applications(grid: list[list[str]]) -> dict:
         label = "".join(dict.fromkeys(row[:-7]))
         key = next(k for fragment, k in ROW_LABELS if fragment in label)
         assert key not in out, f"two rows read as {key}: {label}"
-        out[key] = {c: number(v) for c, v in zip(COLUMNS, row[-7:], strict=True)}
+        out[key] = {c: number(v) for c, v in zip(APPLICANT_COLUMNS, row[-7:], strict=True)}
     return out
 
 
 def read_review(grid: list[list[str]]) -> dict:
     values = [number(v) for v in grid[-1]]
-    return {p: dict(zip(OUTCOMES, values[i * 5 : i * 5 + 5], strict=True)) for i, p in enumerate(PROCEEDINGS)}
+    return {p: dict(zip(OUTCOME_COLUMNS, values[i * 5 : i * 5 + 5], strict=True)) for i, p in enumerate(PROCEEDINGS)}
 
 
 def find(grids, word):

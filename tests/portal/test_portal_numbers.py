@@ -12,8 +12,6 @@ import docx
 import lxml.html
 import pypdfium2
 from sample_portal_helpers import (
-    COLUMNS,
-    OUTCOMES,
     check,
     check_html_report,
     expand,
@@ -22,6 +20,8 @@ from sample_portal_helpers import (
     read_applications,
     read_review,
 )
+
+from parsers.model import APPLICANT_COLUMNS, OUTCOME_COLUMNS
 
 
 def html_reports(manifest):
@@ -106,10 +106,10 @@ def test_expected_violations_match_the_printed_numbers(portal, manifest):
         review = read_review(find(grids, "复议后起诉"))
         broken = set()
         for key, row in apps.items():
-            if sum(row[c] or 0 for c in COLUMNS[:6]) != (row["total"] or 0):
+            if sum(row[c] or 0 for c in APPLICANT_COLUMNS[:6]) != (row["total"] or 0):
                 broken.add((1, f"applications.{key}"))
         for proceeding, row in review.items():
-            if sum(row[c] or 0 for c in OUTCOMES[:4]) != (row["total"] or 0):
+            if sum(row[c] or 0 for c in OUTCOME_COLUMNS[:4]) != (row["total"] or 0):
                 broken.add((4, f"review_litigation.{proceeding}"))
         listed = {(v["rule"], v["where"]) for v in report["expected_violations"] if v["rule"] in (1, 4)}
         assert broken == listed, report["key"]
