@@ -1,11 +1,18 @@
-"""Chinese full-text search: an FTS5 index over character bigrams of report titles and texts.
+"""Chinese full-text search: an FTS5 index over character bigrams and trigrams of report titles and texts.
 
-Why bigrams: SQLite's ``unicode61`` tokenizer treats a run of Chinese characters as one token,
+Why n-grams: SQLite's ``unicode61`` tokenizer treats a run of Chinese characters as one token,
 so it finds nothing inside a sentence; ``trigram`` cannot match the two-character words people
 search most (疫情, 复议); a word segmenter (jieba) misses words it does not know (依申请, 碳达峰).
 Indexing every pair of adjacent characters and querying the query's own pairs as a *phrase*
 (consecutive tokens) finds exactly the documents that contain the query string, for any query of
 two or more characters, in any script.
+
+Why trigrams as well: a phrase of bigrams is checked position by position in every document that
+holds all of its bigrams.  A rare string made only of very common pairs (信息公开政务: 信息, 公开, 开政
+and 政务 are in nearly every report) makes SQLite read the position lists of the whole corpus —
+seconds at a million reports.  Its trigrams (开政务) are rare, so queries of three or more characters
+are asked as a phrase of trigrams, which finds the same documents (every occurrence of the string
+is a run of its trigrams) from far shorter lists.  The price is an index about twice as large.
 
 Each character gets a spelling that ``unicode61`` keeps inside a token and never folds: CJK
 ideographs, ASCII digits and lower-case ASCII letters stand for themselves; any other character of
@@ -14,15 +21,18 @@ point in the private-use plane 15 (U+F0000 + code), which unicode61 treats as a 
 character beyond the BMP becomes two plane-16 private-use characters.  The mapping is one-to-one,
 so matching is exact and case-sensitive, like ``instr(text, query)``, and for the usual all-BMP
 text it is a single ``str.translate``.  The last character of a text is also indexed on its own,
-so a one-character query (a prefix query on its spelling) finds every occurrence too.
+so a one-character query (a prefix query on its spelling) finds every occurrence too.  Bigram,
+trigram and last-character tokens spell different numbers of characters, so a phrase of one kind
+never matches tokens of another.
 
 Queries: whitespace separates terms, and a document must contain every term (AND).  Without
 whitespace, the query is one exact substring.
 
-The index ``reports_fts`` is a contentless FTS5 table (the bigram strings are never stored, only
+The index ``reports_fts`` is a contentless FTS5 table (the token strings are never stored, only
 the index); its rowids are the rowids of ``reports``.  Because a contentless index cannot be told
 which tokens an old text had, a report that changed or vanished makes :func:`refresh_index`
-rebuild the whole index; new reports are only appended.
+rebuild the whole index; new reports are only appended.  :data:`INDEX_TOKENS` is part of every
+entry's fingerprint, so an index built with other tokens is rebuilt the same way.
 """
 
 from __future__ import annotations
@@ -36,9 +46,12 @@ from dataclasses import dataclass
 SEARCH_TABLE = "reports_fts"
 STATE_TABLE = "reports_fts_state"
 
+#: Which tokens an index entry holds; changing them makes every entry stale.
+INDEX_TOKENS = "bigrams+trigrams"
 #: What a report's entry in the index was built from; a change means the entry is stale.
 REPORT_FINGERPRINT_SQL = (
-    "r.sha256 || '|' || r.version || '|' || coalesce(r.parser_version, '') || '|' || coalesce(r.title, '')"
+    f"'{INDEX_TOKENS}|' || r.sha256 || '|' || r.version || '|' || coalesce(r.parser_version, '') || '|' "
+    "|| coalesce(r.title, '')"
 )
 
 _BATCH = 500
@@ -69,29 +82,41 @@ def _spelled_characters(text: str) -> list[str] | str:
     ]
 
 
-def bigram_tokens(text: str | None) -> str:
-    """The index text for ``text``: space-separated bigram tokens, then the last character alone."""
+def _trigrams(spelled: list[str] | str) -> Iterator[str]:
+    return map("".join, zip(spelled, spelled[1:], spelled[2:], strict=False))
+
+
+def index_tokens(text: str | None) -> str:
+    """The index text for ``text``: its bigram tokens, the last character alone, then its trigram tokens."""
     if not text:
         return ""
     spelled = _spelled_characters(text)
     if isinstance(spelled, list):
-        return " ".join((*map(str.__add__, spelled, spelled[1:]), spelled[-1]))
-    # One character per spelling: interleave code points as arrays ("ab bc cd … d"), ~10x faster
-    # than building a Python string per bigram.
+        return " ".join((
+            *map(str.__add__, spelled, spelled[1:]), spelled[-1],
+            *_trigrams(spelled),
+        ))
+    # One character per spelling: interleave code points as arrays ("ab bc cd d abc bcd"), ~10x
+    # faster than building a Python string per n-gram.
     codes = array("I", spelled.encode("utf-32-le"))
-    pairs = len(codes) - 1
-    out = array("I", [_SPACE]) * (3 * pairs + 1)
+    pairs, triples = len(codes) - 1, max(0, len(codes) - 2)
+    out = array("I", [_SPACE]) * (3 * pairs + 1 + 4 * triples)
     out[0 : 3 * pairs : 3] = codes[:-1]
     out[1 : 3 * pairs : 3] = codes[1:]
-    out[-1] = codes[-1]
+    out[3 * pairs] = codes[-1]
+    start = 3 * pairs + 2
+    out[start::4] = codes[:-2]
+    out[start + 1 :: 4] = codes[1:-1]
+    out[start + 2 :: 4] = codes[2:]
     return out.tobytes().decode("utf-32-le")
 
 
 def fts_query(query: str) -> str:
     """Rewrite a user's query into an FTS5 query over bigram tokens.
 
-    Every whitespace-separated term must occur as a substring; a one-character term matches
-    any token starting with that character.  An empty query matches nothing.
+    Every whitespace-separated term must occur as a substring: a phrase of its trigrams when it
+    has three characters or more, of its bigrams when two; a one-character term matches any token
+    starting with that character.  An empty query matches nothing.
     """
     terms = query.split()
     if not terms:
@@ -101,8 +126,10 @@ def fts_query(query: str) -> str:
         spelled = _spelled_characters(term)
         if len(spelled) == 1:
             clauses.append(f'"{spelled[0]}"*')
+        elif len(spelled) == 2:
+            clauses.append(f'"{spelled[0]}{spelled[1]}"')
         else:
-            clauses.append('"' + " ".join(map(str.__add__, spelled, spelled[1:])) + '"')
+            clauses.append('"' + " ".join(_trigrams(spelled)) + '"')
     return " AND ".join(clauses)
 
 
@@ -156,7 +183,7 @@ def refresh_index(conn: sqlite3.Connection) -> IndexRefresh:
         with conn:
             conn.executemany(
                 f"insert into {SEARCH_TABLE}(rowid, title, text) values (?, ?, ?)",
-                [(rowid, bigram_tokens(title), bigram_tokens(text)) for rowid, _, _, title, text in batch],
+                [(rowid, index_tokens(title), index_tokens(text)) for rowid, _, _, title, text in batch],
             )
             conn.executemany(
                 f"insert into {STATE_TABLE}(report_rowid, report_id, fingerprint) values (?, ?, ?)",

@@ -27,7 +27,7 @@ What replication models, and what it does not:
   province, level, kind of body and year, and each copy keeps them, so every facet value has
   N / n times as many rows (and 31 provinces × 15 years of bodies become N / n times as many bodies);
 * the search index gets one entry per report built from the original's title and text with
-  ``archive.search.bigram_tokens``, so every posting list grows N / n times, as it would with more
+  ``archive.search.index_tokens``, so every posting list grows N / n times, as it would with more
   reports of the same kind; the **vocabulary does not grow** (no new words, place or agency names),
   so rare queries stay exactly as rare in proportion, where a real corpus would add new rare words;
 * a table named in ``--originals-only`` (to fit the disk: raw_cells, report_texts and sections are
@@ -41,7 +41,7 @@ What replication models, and what it does not:
 ``--numbers-only`` makes the numbers-only edition instead (texts and search index dropped, as
 ``xxgknb snapshot`` does, but without VACUUM): the facet pages, canned queries and report pages
 at a size whose search index would take too long to build.  The search index costs ~1 ms of CPU
-per report (``bigram_tokens`` once per source report, then FTS5 per copy), so it is built in a
+per report (``index_tokens`` once per source report, then FTS5 per copy), so it is built in a
 second process while the first copies rows.  A run stopped between two copies (each copy is one
 transaction) is completed with ``--finish --numbers-only``: the dropped indexes, the edition, the
 summaries.
@@ -64,7 +64,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive.search import REPORT_FINGERPRINT_SQL, SEARCH_TABLE, STATE_TABLE, bigram_tokens  # noqa: E402
+from archive.search import REPORT_FINGERPRINT_SQL, SEARCH_TABLE, STATE_TABLE, index_tokens  # noqa: E402
 from archive.snapshot import TEXT_TABLES  # noqa: E402
 from publish.serve import prepare_corpus  # noqa: E402
 
@@ -203,20 +203,20 @@ def expected_rowid(last_source_rowid: int, source_reports: int, copy: int, posit
 def build_side_index(source: Path, side: Path, reports: int) -> None:
     """The whole search index of the grown corpus, in its own file (a second process).
 
-    Every report, source or copy, is indexed with the bigram tokens of its source report's title
-    and text (``archive.search.bigram_tokens``), under the rowid it gets in the grown corpus.
+    Every report, source or copy, is indexed with the tokens of its source report's title and
+    text (``archive.search.index_tokens``), under the rowid it gets in the grown corpus.
     """
     started = time.perf_counter()
     conn = sqlite3.connect(f"file:{source.resolve()}?immutable=1", uri=True)
     definition = conn.execute("select sql from sqlite_master where name = ?", [SEARCH_TABLE]).fetchone()[0]
     source_reports, last_source_rowid = conn.execute("select count(*), max(rowid) from reports").fetchone()
     tokens = [
-        (rowid, bigram_tokens(title), bigram_tokens(body))
+        (rowid, index_tokens(title), index_tokens(body))
         for rowid, title, body in conn.execute(
             "select report_rowid, title, body from report_search_source order by report_rowid")
     ]
     conn.close()
-    _say(f"side index: bigram tokens of {len(tokens):,} source reports in {time.perf_counter() - started:.0f} s")
+    _say(f"side index: tokens of {len(tokens):,} source reports in {time.perf_counter() - started:.0f} s")
     out = sqlite3.connect(side, isolation_level=None)
     out.execute("pragma journal_mode = off")
     out.execute("pragma synchronous = off")

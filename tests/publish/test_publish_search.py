@@ -57,12 +57,35 @@ def test_search_all_page_offers_the_reports_table(server):
     assert "/corpus/reports" in page
 
 
-def test_bigram_tokens_are_exact_and_self_delimiting():
-    assert search.bigram_tokens("疫情防控") == "疫情 情防 防控 控"
+def test_index_tokens_are_exact_and_self_delimiting():
+    assert search.index_tokens("疫情防控") == "疫情 情防 防控 控 疫情防 情防控"
+    assert search.index_tokens("疫情") == "疫情 情"
+    assert search.fts_query("信息公开政务") == '"信息公 息公开 公开政 开政务"'
     # Upper case, 'x' and punctuation are spelled in hex, so 'A' never matches 'a'.
     assert search.fts_query("A") != search.fts_query("a")
     assert search.fts_query("疫情 防控") == '"疫情" AND "防控"'
     assert search.fts_query("   ") == '""'
+
+
+def test_every_substring_finds_exactly_the_texts_that_contain_it():
+    texts = [
+        "信息公开政务公开", "政务公开信息公开", "公开政府信息", "𠀀字𠀀字😀", "字𠀀😀字", "Aa-aA 疫情，防控。",
+        "信息", "息", "疫情防控信息公开政务",
+    ]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create virtual table reports_fts using fts5("
+                 "title, text, content='', tokenize='unicode61 remove_diacritics 0')")
+    conn.executemany("insert into reports_fts(rowid, title, text) values (?, '', ?)",
+                     [(rowid, search.index_tokens(text)) for rowid, text in enumerate(texts, start=1)])
+    substrings = {text[start:start + length] for text in texts for length in range(1, 8)
+                  for start in range(len(text) - length + 1)}
+    substrings -= {substring for substring in substrings if substring != substring.strip() or not substring.strip()}
+    assert len(substrings) > 100
+    for substring in substrings:
+        expected = {rowid for rowid, text in enumerate(texts, start=1) if substring in text}
+        found = {rowid for (rowid,) in conn.execute(
+            "select rowid from reports_fts where reports_fts match ?", [search.fts_query(substring)])}
+        assert found == expected, substring
 
 
 def test_refresh_appends_new_reports_and_rebuilds_after_a_change(tmp_path):
