@@ -37,6 +37,7 @@ from operator import attrgetter, itemgetter
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from parsers.formats import _pdfium_loops
 from parsers.model import Document, Grid, GridCell, Paragraph, Status
 from parsers.report.labels import grid_cell
 
@@ -69,8 +70,8 @@ def _plain(function, restype, *argtypes):
     """``function`` of pdfium declared again with plain pointers (``c_void_p``, Python ints).
 
     pypdfium2 declares handles as typed pointers, so that each call builds a ctypes pointer object for
-    its result and converts every argument through it; made thousands of times a page (an object's
-    type, a glyph's box), that costs two to three times the call itself.
+    its result and converts every argument through it, which costs two to three times the call
+    itself.  The calls made once per page object or character are in C (``_pdfium_loops``).
     """
     return CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, c_void_p).value)
 
@@ -81,9 +82,6 @@ _page_width = _plain(pdfium_c.FPDF_GetPageWidthF, c_float, c_void_p)
 _page_height = _plain(pdfium_c.FPDF_GetPageHeightF, c_float, c_void_p)
 _page_rotation = _plain(pdfium_c.FPDFPage_GetRotation, c_int, c_void_p)
 _count_objects = _plain(pdfium_c.FPDFPage_CountObjects, c_int, c_void_p)
-_get_object = _plain(pdfium_c.FPDFPage_GetObject, c_void_p, c_void_p, c_int)
-_object_type = _plain(pdfium_c.FPDFPageObj_GetType, c_int, c_void_p)
-_object_bounds = _plain(pdfium_c.FPDFPageObj_GetBounds, c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p)
 _object_matrix = _plain(pdfium_c.FPDFPageObj_GetMatrix, c_int, c_void_p, c_void_p)
 _count_segments = _plain(pdfium_c.FPDFPath_CountSegments, c_int, c_void_p)
 _get_segment = _plain(pdfium_c.FPDFPath_GetPathSegment, c_void_p, c_void_p, c_int)
@@ -96,7 +94,10 @@ _count_chars = _plain(pdfium_c.FPDFText_CountChars, c_int, c_void_p)
 _get_text = _plain(pdfium_c.FPDFText_GetText, c_int, c_void_p, c_int, c_int, c_void_p)
 _get_unicode = _plain(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, c_void_p, c_int)
 _loose_char_box = _plain(pdfium_c.FPDFText_GetLooseCharBox, c_int, c_void_p, c_int, c_void_p)
-_is_generated = _plain(pdfium_c.FPDFText_IsGenerated, c_int, c_void_p, c_int)
+_pdfium_loops.configure(*(ctypes.cast(function, c_void_p).value for function in (
+    pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds,
+    pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_IsGenerated,
+)))
 _IMAGE, _PATH = pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH
 _MOVETO, _LINETO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
 
@@ -265,10 +266,6 @@ def blocks_from_pages(
     return _assemble(pages, furniture, label)
 
 
-#: A run of characters pdfium read consecutively on one line: no line break, no generated space.
-_RUN = re.compile(r"[^\x00-\x20\ufffe\u00a0]+(?: [^\x00-\x20\ufffe\u00a0]+)*")
-
-
 def _page_chars(
     page: ctypes.c_void_p | pdfium.PdfPage, height: float, index: int, warnings: list[str], rulings: list[Ruling]
 ) -> list[PositionedChar]:
@@ -276,8 +273,9 @@ def _page_chars(
 
     Asking pdfium for the box of every character costs ~1 µs a call; boxing each run by its first
     and last character instead is several times faster and loses nothing, because a run is one
-    stretch of a line.  A run that a vertical rule crosses (two cells' texts pdfium read as one) is
-    placed character by character.
+    stretch of a line (no line break, no space pdfium generated between words; the runs and their
+    end boxes come from the C loop of ``_pdfium_loops.text_runs``).  A run that a vertical rule
+    crosses (two cells' texts pdfium read as one) is placed character by character.
     """
     handle = _load_text_page(page)
     if not handle:
@@ -298,7 +296,6 @@ def _page_chars(
         rect = pdfium_c.FS_RECTF()
         rect_ref = ctypes.addressof(rect)
         get_box = _loose_char_box
-        is_generated = _is_generated
         verticals = _merge_collinear([r for r in rulings if r.x1 - r.x0 <= SNAP and r.y1 - r.y0 > SNAP], False)
         verticals.sort(key=lambda v: v.x0)
         vertical_xs = [v.x0 for v in verticals]
@@ -311,47 +308,32 @@ def _page_chars(
                 i += 1
             return False
 
-        def box(i: int) -> tuple[float, float, float, float] | None:
-            if not get_box(handle, i, rect_ref):
-                return None
-            return rect.left, height - rect.top, rect.right, height - rect.bottom
-
         def per_char(start: int, end: int) -> None:
             for i in range(start, end):
-                placed = box(i)
-                if placed is not None:
-                    chars.append(PositionedChar(raw_text[i], *placed))
-
-        def add_run(start: int, end: int) -> None:
-            if not get_box(handle, start, rect_ref):
-                per_char(start, end)
-                return
-            x0, first_top, first_bottom = rect.left, height - rect.top, height - rect.bottom
-            if end - start == 1:
-                chars.append(PositionedChar(raw_text[start], x0, first_top, rect.right, first_bottom))
-                return
-            if not get_box(handle, end - 1, rect_ref):
-                per_char(start, end)
-                return
-            last_top, x1 = height - rect.top, rect.right
-            top, bottom = min(first_top, last_top), max(first_bottom, height - rect.bottom)
-            if x1 < x0 or abs(first_top - last_top) > (bottom - top) / 2 or crosses_rule(x0, x1, (top + bottom) / 2):
-                per_char(start, end)  # not left to right on one line, or across a table rule
-                return
-            chars.append(PositionedChar(raw_text[start:end], x0, top, x1, bottom))
+                if get_box(handle, i, rect_ref):
+                    top, bottom = height - rect.top, height - rect.bottom
+                    chars.append(PositionedChar(raw_text[i], rect.left, top, rect.right, bottom))
 
         chars: list[PositionedChar] = []
-        find_space = raw_text.find
-        for match in _RUN.finditer(raw_text):
-            start, end = match.span()
-            # pdfium generates spaces between words it thinks apart; only real spaces stay in a run.
-            k = find_space(" ", start + 1, end - 1)
-            while k != -1:
-                if is_generated(handle, k):
-                    add_run(start, k)
-                    start = k + 1
-                k = find_space(" ", k + 1, end - 1)
-            add_run(start, end)
+        for start, end, first, last in _pdfium_loops.text_runs(handle, raw_text):
+            if first is None:
+                per_char(start, end)
+                continue
+            x0, first_top, _, first_bottom = first
+            first_top, first_bottom = height - first_top, height - first_bottom
+            if end - start == 1:
+                chars.append(PositionedChar(raw_text[start], x0, first_top, first[2], first_bottom))
+                continue
+            if last is None:
+                per_char(start, end)
+                continue
+            _, last_top, x1, last_bottom = last
+            last_top = height - last_top
+            top, bottom = min(first_top, last_top), max(first_bottom, height - last_bottom)
+            if x1 < x0 or abs(first_top - last_top) > (bottom - top) / 2 or crosses_rule(x0, x1, (top + bottom) / 2):
+                per_char(start, end)  # not left to right on one line, or across a table rule
+                continue
+            chars.append(PositionedChar(raw_text[start:end], x0, top, x1, bottom))
         return chars
     finally:
         _close_text_page(handle)
@@ -369,20 +351,12 @@ def _page_rulings(
     segments: list[Ruling] = []
     images = 0
     image_share = 0.0
-    bounds = (c_float * 4)()  # left, bottom, right, top
-    address = ctypes.addressof(bounds)
-    pointers = (address, address + 4, address + 8, address + 12)
-    get_object, object_type, object_bounds = _get_object, _object_type, _object_bounds
-    for i in range(count):
-        obj = get_object(handle, i)
-        kind = object_type(obj)
+    for kind, obj, bounds in _pdfium_loops.page_objects(handle, count):
         if kind == _IMAGE:
             images += 1
-            if object_bounds(obj, *pointers):
+            if bounds is not None:
                 left, bottom, right, top = bounds
                 image_share = max(image_share, (right - left) * (top - bottom) / page_area)
-            continue
-        if kind != _PATH or not object_bounds(obj, *pointers):
             continue
         left, bottom, right, top = bounds
         w, h = right - left, top - bottom
