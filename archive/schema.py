@@ -563,3 +563,32 @@ def m0005_publish_summaries(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m0006_raw_cells_without_rowid(db: sqlite_utils.Database) -> None:
+    """``raw_cells`` as a WITHOUT ROWID table: its rows are stored once, in primary-key order.
+
+    With a rowid, every cell was stored twice, in the table and again in the index of its primary
+    key, and that pair was the largest thing in the file (1.13 GB of 2.9 GB at 40,800 reports;
+    0.71 GB without rowid).  No view or trigger reads the table, so it is rebuilt in place."""
+    db.executescript(
+        """
+        CREATE TABLE raw_cells_without_rowid (
+            report_id TEXT NOT NULL REFERENCES reports(id),
+            section TEXT NOT NULL,          -- applications | review_litigation
+            row_key TEXT NOT NULL,          -- row_index (applications) or proceeding
+            column_key TEXT NOT NULL,
+            value REAL,
+            raw TEXT,
+            source TEXT,
+            ocr INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (report_id, section, row_key, column_key)
+        ) WITHOUT ROWID;
+        INSERT INTO raw_cells_without_rowid
+            SELECT report_id, section, row_key, column_key, value, raw, source, ocr FROM raw_cells
+            ORDER BY report_id, section, row_key, column_key;
+        DROP TABLE raw_cells;
+        ALTER TABLE raw_cells_without_rowid RENAME TO raw_cells;
+        """
+    )
