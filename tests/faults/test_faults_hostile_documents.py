@@ -15,12 +15,13 @@ from parsers.model import Status
 TIME_LIMIT = 20.0
 MEMORY_LIMIT_MB = 1536
 
-#: name -> (builder, filename, expected status, words the detail must contain)
+#: name -> (builder, filename, expected status, words the detail must contain; a tuple: one of them)
 CASES = {
     "encrypted_pdf": (hostile.encrypted_pdf, "report.pdf", Status.ERROR, ["encrypted"]),
     "truncated_pdf": (hostile.truncated_pdf, "report.pdf", Status.ERROR, ["unreadable PDF"]),
     "garbage_pdf": (hostile.garbage_pdf, "report.pdf", Status.ERROR, ["unreadable PDF"]),
-    "flate_bomb_pdf": (hostile.flate_bomb_pdf, "report.pdf", Status.ERROR, ["memory"]),
+    # Inflating 400 MB hits the memory limit first on an idle machine, the time limit on a loaded one.
+    "flate_bomb_pdf": (hostile.flate_bomb_pdf, "report.pdf", Status.ERROR, [("memory", "time limit")]),
     "docx_zip_bomb": (hostile.docx_zip_bomb, "report.docx", Status.ERROR, ["zip bomb"]),
     "docx_lying_zip_bomb": (hostile.docx_lying_zip_bomb, "report.docx", Status.ERROR, ["unreadable DOCX"]),
     "docx_entity_bomb": (hostile.docx_entity_bomb, "report.docx", Status.ERROR, ["entity"]),
@@ -62,7 +63,8 @@ def test_hostile_document_fails_clearly(outcomes, name):
     assert report.status == status, (name, report.status, report.status_detail)
     assert "\n" not in report.status_detail
     for word in words:
-        assert word.lower() in report.status_detail.lower(), (name, report.status_detail)
+        alternatives = word if isinstance(word, tuple) else (word,)
+        assert any(one.lower() in report.status_detail.lower() for one in alternatives), (name, report.status_detail)
 
 
 @pytest.mark.parametrize("name", ["many_pages_pdf", "deeply_nested_html", "broken_table_html"])
