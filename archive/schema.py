@@ -571,23 +571,15 @@ def m0006_raw_cells_without_rowid(db: sqlite_utils.Database) -> None:
 
     With a rowid, every cell was stored twice, in the table and again in the index of its primary
     key, and that pair was the largest thing in the file (1.13 GB of 2.9 GB at 40,800 reports;
-    0.71 GB without rowid).  No view or trigger reads the table, so it is rebuilt in place."""
+    0.71 GB without rowid).  The columns stay exactly as ``m0001_core`` declared them; no view or
+    trigger reads the table, so it is rebuilt in place."""
+    (declared,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'raw_cells'").fetchone()
+    columns = ", ".join(column.name for column in db["raw_cells"].columns)
     db.executescript(
-        """
-        CREATE TABLE raw_cells_without_rowid (
-            report_id TEXT NOT NULL REFERENCES reports(id),
-            section TEXT NOT NULL,          -- applications | review_litigation
-            row_key TEXT NOT NULL,          -- row_index (applications) or proceeding
-            column_key TEXT NOT NULL,
-            value REAL,
-            raw TEXT,
-            source TEXT,
-            ocr INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (report_id, section, row_key, column_key)
-        ) WITHOUT ROWID;
-        INSERT INTO raw_cells_without_rowid
-            SELECT report_id, section, row_key, column_key, value, raw, source, ocr FROM raw_cells
-            ORDER BY report_id, section, row_key, column_key;
+        f"""
+        {declared.replace("CREATE TABLE raw_cells", "CREATE TABLE raw_cells_without_rowid", 1)} WITHOUT ROWID;
+        INSERT INTO raw_cells_without_rowid ({columns})
+            SELECT {columns} FROM raw_cells ORDER BY report_id, section, row_key, column_key;
         DROP TABLE raw_cells;
         ALTER TABLE raw_cells_without_rowid RENAME TO raw_cells;
         """
