@@ -3,7 +3,7 @@
 #   ./run.sh demo    crawl the bundled sample portal, build the corpus, serve it with Datasette
 #   ./run.sh test    lint, check the layering, run the test suite
 # Set-up is idempotent: Debian packages only when missing (needs root or sudo), the venv only
-# when pyproject.toml changed since the last install.
+# when pyproject.toml or a C source changed since the last install.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,7 +26,8 @@ setup_system() {
 setup_python() {
   [ -x .venv/bin/python ] || python3 -m venv .venv
   local stamp=.venv/.xxgknb-installed
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  # The C sources are built by the install, so a changed one needs it too.
+  if [ ! -f "$stamp" ] || [ -n "$(find pyproject.toml parsers -newer "$stamp" \( -name pyproject.toml -o -name '*.c' \) -print -quit)" ]; then
     echo "Installing the project into .venv"
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q -e '.[test,bench]'
