@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 
 typedef struct { float left, top, right, bottom; } RectF;
 
@@ -72,54 +73,115 @@ static PyObject *page_objects(PyObject *self, PyObject *args) {
 /* The characters that end a run: controls, space, U+FFFE (pdfium's hyphen marker), no-break space. */
 static int separates(Py_UCS4 ch) { return ch <= 0x20 || ch == 0xfffe || ch == 0xa0; }
 
-static PyObject *box_or_none(void *text_page, int index) {
-    RectF rect;
-    if (!loose_char_box(text_page, index, &rect))
-        Py_RETURN_NONE;
-    return Py_BuildValue("(dddd)", (double)rect.left, (double)rect.top, (double)rect.right, (double)rect.bottom);
-}
+/* Everything text_chars needs besides the current run. */
+typedef struct {
+    void *text_page;
+    PyObject *text, *make, *out;
+    double height, snap;
+    Py_ssize_t n_rules;
+    double *rule_x, *rule_top, *rule_bottom;  /* vertical rules, in order of x */
+} Page;
 
-static int add_piece(PyObject *out, void *text_page, Py_ssize_t start, Py_ssize_t end) {
-    PyObject *first = box_or_none(text_page, (int)start);
-    if (!first)
+/* A positioned piece of text: make(text[start:end], x0, top, x1, bottom), appended to the output. */
+static int emit(Page *page, Py_ssize_t start, Py_ssize_t end, double x0, double top, double x1, double bottom) {
+    PyObject *text = PyUnicode_Substring(page->text, start, end);
+    if (!text)
         return -1;
-    PyObject *last;
-    if (end - start == 1 || first == Py_None) {
-        last = Py_None;
-        Py_INCREF(last);
-    } else if (!(last = box_or_none(text_page, (int)(end - 1)))) {
-        Py_DECREF(first);
-        return -1;
-    }
-    PyObject *item = Py_BuildValue("(nnNN)", start, end, first, last);
+    PyObject *item = PyObject_CallFunction(page->make, "Ndddd", text, x0, top, x1, bottom);
     if (!item)
         return -1;
-    int failed = PyList_Append(out, item);
+    int failed = PyList_Append(page->out, item);
     Py_DECREF(item);
     return failed;
 }
 
-/* text_runs(text_page, text) -> [(start, end, first box or None, last box or None)]
+static int per_char(Page *page, Py_ssize_t start, Py_ssize_t end) {
+    for (Py_ssize_t i = start; i < end; i++) {
+        RectF rect;
+        if (loose_char_box(page->text_page, (int)i, &rect) &&
+            emit(page, i, i + 1, rect.left, page->height - rect.top, rect.right, page->height - rect.bottom) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Does a vertical rule run through (x0, x1) at height y?  (Not within `snap` of either end.) */
+static int crosses_rule(Page *page, double x0, double x1, double y) {
+    Py_ssize_t lo = 0, hi = page->n_rules;
+    while (lo < hi) {  /* first rule right of x0 + snap (bisect_right) */
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (x0 + page->snap < page->rule_x[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    for (Py_ssize_t i = lo; i < page->n_rules && page->rule_x[i] < x1 - page->snap; i++)
+        if (page->rule_top[i] <= y && y <= page->rule_bottom[i])
+            return 1;
+    return 0;
+}
+
+/* A run boxed by its first and last character when it is one left-to-right stretch of a line that
+ * no table rule crosses; otherwise character by character. */
+static int add_run(Page *page, Py_ssize_t start, Py_ssize_t end) {
+    RectF first, last;
+    if (!loose_char_box(page->text_page, (int)start, &first))
+        return per_char(page, start, end);
+    double x0 = first.left, first_top = page->height - first.top, first_bottom = page->height - first.bottom;
+    if (end - start == 1)
+        return emit(page, start, end, x0, first_top, first.right, first_bottom);
+    if (!loose_char_box(page->text_page, (int)(end - 1), &last))
+        return per_char(page, start, end);
+    double last_top = page->height - last.top, x1 = last.right;
+    double top = last_top < first_top ? last_top : first_top;  /* as Python's min() and max() */
+    double last_bottom = page->height - last.bottom;
+    double bottom = last_bottom > first_bottom ? last_bottom : first_bottom;
+    if (x1 < x0 || fabs(first_top - last_top) > (bottom - top) / 2 || crosses_rule(page, x0, x1, (top + bottom) / 2))
+        return per_char(page, start, end);
+    return emit(page, start, end, x0, top, x1, bottom);
+}
+
+static int read_floats(PyObject *sequence, Py_ssize_t n, double *out) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        out[i] = PyFloat_AsDouble(PyList_GET_ITEM(sequence, i));
+        if (out[i] == -1.0 && PyErr_Occurred())
+            return -1;
+    }
+    return 0;
+}
+
+/* text_chars(text_page, text, height, rule_x, rule_top, rule_bottom, snap, make) -> [make(...)]
  *
- * `text` is the page's text, one character per pdfium character index.  A run is a stretch of
- * non-separating characters and single spaces between them; it is cut at every space pdfium
- * generated (a gap it judged to be between words), so that a run is what pdfium read as one
- * stretch of a line.  Boxes are pdfium's loose boxes (left, top, right, bottom) of the run's first
- * and last character (last is None for one character, or when the first has no box). */
-static PyObject *text_runs(PyObject *self, PyObject *args) {
+ * `text` is the page's text, one character per pdfium character index; `height` the page height
+ * (boxes come out top-down: top = height - pdfium's top).  A run is a stretch of non-separating
+ * characters and single spaces between them, cut at every space pdfium generated (a gap it judged
+ * to be between words): one stretch of a line, boxed by pdfium's loose boxes of its first and last
+ * character.  The rules are the page's vertical rules (lists of floats, in order of x). */
+static PyObject *text_chars(PyObject *self, PyObject *args) {
     unsigned long long handle;
-    PyObject *text;
-    if (!PyArg_ParseTuple(args, "KU", &handle, &text))
+    Page page;
+    PyObject *xs, *tops, *bottoms;
+    if (!PyArg_ParseTuple(args, "KUdO!O!O!dO", &handle, &page.text, &page.height, &PyList_Type, &xs,
+                          &PyList_Type, &tops, &PyList_Type, &bottoms, &page.snap, &page.make))
         return NULL;
     if (!loose_char_box)
         return PyErr_Format(PyExc_RuntimeError, "configure() was not called");
-    void *text_page = (void *)(uintptr_t)handle;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    PyObject *out = PyList_New(0);
-    if (!out)
-        return NULL;
+    page.text_page = (void *)(uintptr_t)handle;
+    page.n_rules = PyList_GET_SIZE(xs);
+    if (PyList_GET_SIZE(tops) != page.n_rules || PyList_GET_SIZE(bottoms) != page.n_rules)
+        return PyErr_Format(PyExc_ValueError, "rule lists differ in length");
+    page.rule_x = PyMem_New(double, 3 * page.n_rules + 1);
+    if (!page.rule_x)
+        return PyErr_NoMemory();
+    page.rule_top = page.rule_x + page.n_rules;
+    page.rule_bottom = page.rule_top + page.n_rules;
+    page.out = NULL;
+    if (read_floats(xs, page.n_rules, page.rule_x) < 0 || read_floats(tops, page.n_rules, page.rule_top) < 0 ||
+        read_floats(bottoms, page.n_rules, page.rule_bottom) < 0 || !(page.out = PyList_New(0)))
+        goto error;
+    int kind = PyUnicode_KIND(page.text);
+    const void *data = PyUnicode_DATA(page.text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(page.text);
     Py_ssize_t i = 0;
     while (i < n) {
         if (separates(PyUnicode_READ(kind, data, i))) {
@@ -130,8 +192,8 @@ static PyObject *text_runs(PyObject *self, PyObject *args) {
         while (i < n && !separates(PyUnicode_READ(kind, data, i)))
             i++;
         while (i + 1 < n && PyUnicode_READ(kind, data, i) == ' ' && !separates(PyUnicode_READ(kind, data, i + 1))) {
-            if (is_generated(text_page, (int)i)) {
-                if (add_piece(out, text_page, start, i) < 0)
+            if (is_generated(page.text_page, (int)i)) {
+                if (add_run(&page, start, i) < 0)
                     goto error;
                 start = i + 1;
             }
@@ -139,12 +201,14 @@ static PyObject *text_runs(PyObject *self, PyObject *args) {
             while (i < n && !separates(PyUnicode_READ(kind, data, i)))
                 i++;
         }
-        if (add_piece(out, text_page, start, i) < 0)
+        if (add_run(&page, start, i) < 0)
             goto error;
     }
-    return out;
+    PyMem_Free(page.rule_x);
+    return page.out;
 error:
-    Py_DECREF(out);
+    PyMem_Free(page.rule_x);
+    Py_XDECREF(page.out);
     return NULL;
 }
 
@@ -152,7 +216,7 @@ static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Addresses of FPDFPage_GetObject, FPDFPageObj_GetType, "
      "FPDFPageObj_GetBounds, FPDFText_GetLooseCharBox, FPDFText_IsGenerated."},
     {"page_objects", page_objects, METH_VARARGS, "Image and path objects of a page with their bounds."},
-    {"text_runs", text_runs, METH_VARARGS, "A text page's runs with the boxes of their first and last characters."},
+    {"text_chars", text_chars, METH_VARARGS, "A text page's runs of characters, positioned."},
     {NULL, NULL, 0, NULL},
 };
 

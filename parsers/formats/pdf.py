@@ -32,7 +32,8 @@ import re
 from bisect import bisect_left, bisect_right
 from ctypes import CFUNCTYPE, c_float, c_int, c_void_p
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
+from itertools import compress
+from operator import attrgetter, itemgetter, not_
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -93,7 +94,6 @@ _close_text_page = _plain(pdfium_c.FPDFText_ClosePage, None, c_void_p)
 _count_chars = _plain(pdfium_c.FPDFText_CountChars, c_int, c_void_p)
 _get_text = _plain(pdfium_c.FPDFText_GetText, c_int, c_void_p, c_int, c_int, c_void_p)
 _get_unicode = _plain(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, c_void_p, c_int)
-_loose_char_box = _plain(pdfium_c.FPDFText_GetLooseCharBox, c_int, c_void_p, c_int, c_void_p)
 _pdfium_loops.configure(*(ctypes.cast(function, c_void_p).value for function in (
     pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds,
     pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_IsGenerated,
@@ -273,9 +273,9 @@ def _page_chars(
 
     Asking pdfium for the box of every character costs ~1 µs a call; boxing each run by its first
     and last character instead is several times faster and loses nothing, because a run is one
-    stretch of a line (no line break, no space pdfium generated between words; the runs and their
-    end boxes come from the C loop of ``_pdfium_loops.text_runs``).  A run that a vertical rule
-    crosses (two cells' texts pdfium read as one) is placed character by character.
+    stretch of a line (no line break, no space pdfium generated between words).  A run that a
+    vertical rule crosses (two cells' texts pdfium read as one) is placed character by character.
+    The loop over the characters is C (``_pdfium_loops.text_chars``).
     """
     handle = _load_text_page(page)
     if not handle:
@@ -293,47 +293,12 @@ def _page_chars(
         if len(raw_text) != count:
             # Characters outside the BMP come as surrogate pairs and would shift the indices.
             raw_text = "".join(chr(_get_unicode(handle, i)) for i in range(count))
-        rect = pdfium_c.FS_RECTF()
-        rect_ref = ctypes.addressof(rect)
-        get_box = _loose_char_box
         verticals = _merge_collinear([r for r in rulings if r.x1 - r.x0 <= SNAP and r.y1 - r.y0 > SNAP], False)
         verticals.sort(key=lambda v: v.x0)
-        vertical_xs = [v.x0 for v in verticals]
-
-        def crosses_rule(x0: float, x1: float, y: float) -> bool:
-            i = bisect_right(vertical_xs, x0 + SNAP)
-            while i < len(verticals) and vertical_xs[i] < x1 - SNAP:
-                if verticals[i].y0 <= y <= verticals[i].y1:
-                    return True
-                i += 1
-            return False
-
-        def per_char(start: int, end: int) -> None:
-            for i in range(start, end):
-                if get_box(handle, i, rect_ref):
-                    top, bottom = height - rect.top, height - rect.bottom
-                    chars.append(PositionedChar(raw_text[i], rect.left, top, rect.right, bottom))
-
-        chars: list[PositionedChar] = []
-        for start, end, first, last in _pdfium_loops.text_runs(handle, raw_text):
-            if first is None:
-                per_char(start, end)
-                continue
-            x0, first_top, _, first_bottom = first
-            first_top, first_bottom = height - first_top, height - first_bottom
-            if end - start == 1:
-                chars.append(PositionedChar(raw_text[start], x0, first_top, first[2], first_bottom))
-                continue
-            if last is None:
-                per_char(start, end)
-                continue
-            _, last_top, x1, last_bottom = last
-            last_top = height - last_top
-            top, bottom = min(first_top, last_top), max(first_bottom, height - last_bottom)
-            if x1 < x0 or abs(first_top - last_top) > (bottom - top) / 2 or crosses_rule(x0, x1, (top + bottom) / 2):
-                per_char(start, end)  # not left to right on one line, or across a table rule
-                continue
-            chars.append(PositionedChar(raw_text[start:end], x0, top, x1, bottom))
+        chars = _pdfium_loops.text_chars(
+            handle, raw_text, height, [v.x0 for v in verticals], [v.y0 for v in verticals], [v.y1 for v in verticals],
+            SNAP, PositionedChar,
+        )
         return chars
     finally:
         _close_text_page(handle)
@@ -451,23 +416,19 @@ def _merge_collinear(segments: list[Ruling], horizontal: bool) -> list[Ruling]:
         keyed = sorted([((s.y0 + s.y1) / 2, s.x0, s.x1) for s in segments], key=_FIRST)
     else:
         keyed = sorted([((s.x0 + s.x1) / 2, s.y0, s.y1) for s in segments], key=_FIRST)
-    groups: list[list[tuple[float, float, float]]] = []
-    previous = None
-    for item in keyed:
-        position = item[0]
-        if previous is not None and position - previous <= SNAP:
-            groups[-1].append(item)
-        else:
-            groups.append([item])
-        previous = position
+    if not keyed:
+        return []
+    # Split into groups of positions within SNAP of their predecessor.
+    cuts = [i for i in range(1, len(keyed)) if keyed[i][0] - keyed[i - 1][0] > SNAP]
     merged: list[Ruling] = []
     append = merged.append
-    for group in groups:
-        if len(group) == 1:  # most lines: one ruling, nothing to join
-            line_position, start, end = group[0]
+    for first, stop in zip([0, *cuts], [*cuts, len(keyed)], strict=True):
+        if stop - first == 1:  # most lines: one ruling, nothing to join
+            line_position, start, end = keyed[first]
             append(Ruling(start, line_position, end, line_position) if horizontal
                    else Ruling(line_position, start, line_position, end))
             continue
+        group = keyed[first:stop]
         line_position = sum([item[0] for item in group]) / len(group)
         on_line = sorted([item[1:] for item in group])
         start, end = on_line[0]
@@ -502,12 +463,13 @@ def _find_tables(index: int, segments: list[Ruling]) -> list[_TablePart]:
     vertical_xs = [v.x0 for v in verticals]  # merged verticals come in order of x
     for hi, h in enumerate(horizontals):
         y = h.y0
+        root = find(hi)
         for vi in range(bisect_left(vertical_xs, h.x0 - SNAP), bisect_right(vertical_xs, h.x1 + SNAP)):
             v = verticals[vi]
             if v.y0 - SNAP <= y <= v.y1 + SNAP:
-                a, b = find(hi), find(offset + vi)
-                if a != b:
-                    parent[a] = b
+                other = find(offset + vi)
+                if other != root:
+                    parent[other] = root
     groups: dict[int, _TablePart] = {}
     for i, segment in enumerate(horizontals + verticals):
         root = find(i)
@@ -749,12 +711,14 @@ class _CellLayout:
     def row_texts(self, r: int) -> list[str]:
         """Texts of the cells that start in row ``r`` ("" for copies of cells above)."""
         n = self.n_cols
-        return [self.text(self.roots[r * n + c]) if self.roots[r * n + c] // n == r else "" for c in range(n)]
+        return [self.text(root) if root // n == r else "" for root in self.roots[r * n:(r + 1) * n]]
 
     def signature(self, r: int) -> tuple[str, ...]:
+        """Texts of the filled cells whose top-left is in row ``r``."""
         n = self.n_cols
-        return tuple(self.text(root) for c in range(n)
-                     if (root := self.roots[r * n + c]) // n == r and root % n == c and self.text(root))
+        first = r * n
+        texts = [self.text(root) for i, root in enumerate(self.roots[first:first + n], first) if root == i]
+        return tuple(text for text in texts if text)
 
 
 def _lay_out_cells(
@@ -802,13 +766,12 @@ def _lay_out_cells(
         if a != b:
             parent[max(a, b)] = min(a, b)  # the root is always the top-left elementary cell
 
-    for r in range(n_rows):
-        below = across[r + 1] if r + 1 < n_rows else None
-        for c in range(n_cols):
-            if c + 1 < n_cols and not ruled[c + 1][r]:
-                union(r * n_cols + c, r * n_cols + c + 1)
-            if below is not None and not below[c]:
-                union(r * n_cols + c, (r + 1) * n_cols + c)
+    for c in range(1, n_cols):
+        for r in compress(range(n_rows), map(not_, ruled[c])):
+            union(r * n_cols + c - 1, r * n_cols + c)
+    for r in range(1, n_rows):
+        for c in compress(range(n_cols), map(not_, across[r])):
+            union((r - 1) * n_cols + c, r * n_cols + c)
 
     cell_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]] = {}
     for member in chars:
@@ -822,9 +785,9 @@ def _lay_out_cells(
             else:
                 cell_chars[cell] = [member]
 
-    _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars)
+    _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, parent, union, cell_chars)
 
-    roots = [find(i) for i in range(n_rows * n_cols)]
+    roots = _roots(parent)
     region_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]] = {}
     for cell, members in cell_chars.items():
         root = roots[cell]
@@ -854,7 +817,15 @@ def _covered_mids(spans: list[tuple[float, float]], mids: list[float]) -> list[b
     return covered
 
 
-def _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars) -> None:
+def _roots(parent: list[int]) -> list[int]:
+    """The root of every element of a union-find forest whose parents are never after their children."""
+    roots = parent[:]
+    for i, up in enumerate(roots):
+        roots[i] = roots[up]
+    return roots
+
+
+def _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, parent, union, cell_chars) -> None:
     """A merged cell running over a page break is drawn closed on both pages: join the halves again.
 
     Only where both halves are merged cells themselves (a label spanning several rows), the lower
@@ -865,7 +836,7 @@ def _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, find, union, cell_chars)
         jr = next((i for i, y in enumerate(ys) if abs(y - join) <= SNAP), None)
         if jr is None or jr == 0 or jr >= len(ys) - 1:
             continue
-        roots = [find(i) for i in range(n_cells)]
+        roots = _roots(parent)
         height: dict[int, int] = {}
         for i in range(n_cells):
             if i % n_cols == roots[i] % n_cols:  # count each region once per row, in its first column
