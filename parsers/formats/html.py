@@ -185,7 +185,10 @@ def _remove(element) -> None:
 
 def text_of(element) -> str:
     """All text inside ``element`` (serialised by libxml2: much faster than joining ``itertext()``)."""
-    return etree.tostring(element, method="text", encoding=str, with_tail=False)
+    return _tostring(element, method="text", encoding=str, with_tail=False)
+
+
+_tostring = etree.tostring
 
 
 def _norm_label(text: str) -> str:
@@ -361,33 +364,40 @@ class _Walker:
         self.flush()
 
     def _visit(self, element):
+        # Pieces that are only whitespace are left out of self.line: join_lines drops them anyway.
         tag = element.tag
         if not isinstance(tag, str):
             return  # a comment or processing instruction; its tail is read by the parent
         if tag == "table":
-            self.flush()
+            if self.line:
+                self.flush()
             self._table(element)
             return
         if tag == "br":
-            self.flush()
+            if self.line:
+                self.flush()
             return
         block = tag in _BLOCK
-        if block:
+        if block and self.line:
             self.flush()
+        line = self.line
         if not len(element):
-            if element.text:
-                self.line.append(element.text)
+            text = element.text
+            if text and not text.isspace():
+                line.append(text)
         elif not _has_structure(element):
             # no structure inside (styled spans only): take the text in one go
-            self.line.append(text_of(element))
+            line.append(text_of(element))
         else:
-            if element.text:
-                self.line.append(element.text)
+            text = element.text
+            if text and not text.isspace():
+                line.append(text)
             for child in element:
                 self._visit(child)
-                if child.tail:
-                    self.line.append(child.tail)
-        if block:
+                tail = child.tail
+                if tail and not tail.isspace():
+                    self.line.append(tail)
+        if block and self.line:
             self.flush()
 
     def _table(self, table):
@@ -504,9 +514,11 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
             if not len(cell):
                 text = collapse(cell.text or "")
             else:
-                text = text_of(cell).strip(_PADDING)
-                if _has_space(text):
-                    text = cell_text(cell)
+                text = _tostring(cell, method="text", encoding=str, with_tail=False).strip(_PADDING)
+                if text:
+                    words = text.split(None, 1)  # _has_space(text)
+                    if len(words) != 1 or len(words[0]) != len(text):
+                        text = cell_text(cell)
             where = prefix + str(c + 1)
             rowspan_attribute, colspan_attribute = cell.get("rowspan"), cell.get("colspan")
             made = own[c] = new_cell(GridCell)

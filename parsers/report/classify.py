@@ -46,18 +46,22 @@ def not_a_report_reason(title: str | None, plain_text: str) -> str | None:
 
     ``plain_text`` is the document text (its start is enough).
     """
-    characters = len(re.sub(r"\s+", "", plain_text[:2000]))
+    characters = sum(map(len, plain_text[:2000].split()))  # str.split() drops what regex \s matches
     if characters < 40:
         return f"empty page: {characters} characters of text" if characters else "empty page: no text"
-    signals = body_signal_count(plain_text)
     plain_title = halfwidth(title or "").replace(" ", "")
     for pattern, reason in _NOT_REPORT_TITLES:
         if plain_title and pattern.search(plain_title):
             return f"{reason}: {title}"
-    if plain_title and _TITLE_POSITIVE.search(plain_title) and signals >= 1:
-        return None
-    if signals >= 2:
-        return None
+    # a report is settled by its first one or two phrases: search the long text no further
+    needed = 1 if plain_title and _TITLE_POSITIVE.search(plain_title) else 2
+    found = 0
+    for pattern in _BODY_SIGNALS:
+        if pattern.search(plain_text):
+            found += 1
+            if found == needed:
+                return None
+    signals = found
     if title:
         return f"no sign of an annual report (title {title!r}, {signals} report phrase(s) in the text)"
     return f"no sign of an annual report ({signals} report phrase(s) in the text)"

@@ -62,6 +62,8 @@ def collapse(text: str) -> str:
 
 def join_lines(parts) -> str:
     """Join pieces of one cell or paragraph: no space between CJK characters, one space otherwise."""
+    if parts.__class__ is list and len(parts) == 1:
+        return collapse(parts[0])  # what the loop below makes of a single piece
     out = ""
     for part in parts:
         part = collapse(part)
@@ -163,7 +165,6 @@ def is_value_like(raw: str) -> bool:
 # frozen, equal, hashable instances by filling the instance dict directly.
 _new = object.__new__
 _CELL_DEFAULTS = {f.name: f.default for f in dataclasses.fields(GridCell)}
-_VALUE_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Value)}
 
 
 def grid_cell(text: str, source: str = "", origin: tuple[int, int] | None = None) -> GridCell:
@@ -180,7 +181,6 @@ def grid_cell(text: str, source: str = "", origin: tuple[int, int] | None = None
 def make_value(raw: str, source: str = "", ocr: bool = False) -> Value:
     value = _new(Value)
     fields = value.__dict__
-    fields.update(_VALUE_DEFAULTS)
     fields["value"] = parse_number(raw)
     fields["raw"] = raw
     fields["source"] = source

@@ -39,6 +39,10 @@ def heading_number(text: str, after: int = 0) -> tuple[int, str] | None:
     """
     if len(text) > 200:
         return None
+    if len(text) > 60 and not _NUMERAL.match(text) and len(text.strip()) > 60:
+        # the test below without folding the text: folding changes neither its stripped length nor
+        # whether the numeral pattern (which accepts both widths of its punctuation) matches
+        return None
     line = halfwidth(text).strip()
     numeral = _NUMERAL.match(line)
     if not line or (not numeral and len(line) > 60):
@@ -58,6 +62,8 @@ def heading_number(text: str, after: int = 0) -> tuple[int, str] | None:
             score = 1.0 if body.startswith(variant) else similarity(body[: len(variant) + 2], variant)
             if best is None or score > best[0]:
                 best = (score, number, variant)
+        if best is not None and best[0] == 1.0:
+            break  # no later heading can score higher
     if best is None:
         return None
     score, number, variant = best

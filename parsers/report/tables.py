@@ -17,6 +17,7 @@ notes, never silently used.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -87,10 +88,14 @@ def align(
     geometry).  A column with no cell in the row gets ``None`` (not printed).
     """
     # copies of a merged value cell are the same value, not more values
-    value_cells = [i for i in range(start, len(cells)) if cells[i].text.strip() and cells[i].origin is None]
-    usable = positions and len(positions) == width and all(b > a for a, b in itertools.pairwise(positions))
+    value_cells = [i for i in range(start, len(cells)) if cells[i].origin is None and cells[i].text.strip()]
+    usable = positions and len(positions) == width and all(map(operator.lt, positions, positions[1:]))
     if usable:
         wanted = set(positions)
+        if positions[0] >= start and wanted.issuperset(value_cells):
+            # the usual row: every value already sits under a labelled column (what shift 0 below finds)
+            size = len(cells)
+            return [cells[p] if p < size else None for p in positions], []
         best_shift, best_score = None, -1
         for shift in (0, 1, -1, 2, -2):
             if positions[0] + shift < start:
@@ -144,7 +149,8 @@ _HEADING = re.compile(r"^\s*[一二三四五六七]\s*[、.．]")
 
 
 def _row_kind(cells: list[GridCell]) -> str | None:
-    text = halfwidth("".join([c.text for c in cells]))
+    # the marks hold no character that halfwidth() folds, so the printed text is searched as it is
+    text = "".join([c.text for c in cells])
     if _REVIEW_MARK.search(text) and not _APPLICATION_MARK.search(text):
         return REVIEW
     if _APPLICATION_MARK.search(text):
@@ -505,7 +511,11 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
         chosen, unused = align(cells, start, geometry, len(columns))
         if unused:
             tables.notes.append(_unused_note("applications", label, unused))
-        values = {col: v for col, cell in zip(columns, chosen, strict=True) if (v := _value(cell)) is not None}
+        values = {
+            col: make_value(cell.text, cell.source, cell.ocr)
+            for col, cell in zip(columns, chosen, strict=True)
+            if cell is not None
+        }
         tables.applications.append(ApplicationRow(row_key=key, row_label=label, cells=values))
         if key in ("other_no_correction", "other_unpaid_fee", "other_other"):
             tables.template_votes["2021"] += 1
