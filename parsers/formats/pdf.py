@@ -32,7 +32,7 @@ import re
 from bisect import bisect_left, bisect_right
 from ctypes import CFUNCTYPE, c_float, c_int, c_void_p
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, pairwise
 from operator import attrgetter, itemgetter, not_
 
 import pypdfium2 as pdfium
@@ -508,19 +508,43 @@ def _group_lines(chars: list[PositionedChar]) -> list[_Line]:
             line = _Line([char], char.x0, char.x1, char.top, char.bottom)
             lines.append(line)
     for line in lines:
-        if len(line.chars) == 1:
-            line.text = line.chars[0].text
-            continue
-        line.chars.sort(key=_BY_X)
-        # A wide gap is a column gap (a table printed without rules): keep the pieces apart.
-        wide = (line.bottom - line.top) * 0.8
-        parts = [line.chars[0].text]
-        for previous, char in zip(line.chars, line.chars[1:], strict=False):
-            if char.x0 - previous.x1 > wide:
-                parts.append(" ")
-            parts.append(char.text)
-        line.text = "".join(parts)
+        line.text = line.chars[0].text if len(line.chars) == 1 else _line_text(line.chars, line.top, line.bottom)
     return lines
+
+
+def _line_texts(chars: list[PositionedChar]) -> list[str]:
+    """``[line.text for line in _group_lines(chars)]`` without building the lines (a cell's text needs no more)."""
+    texts: list[str] = []
+    members: list[PositionedChar] = []
+    top = bottom = 0.0
+    for char in sorted(chars, key=_BY_ROW_THEN_X):
+        if members and char.cy - (top + bottom) / 2 <= (bottom - top) * 0.45:
+            members.append(char)
+            if char.top < top:
+                top = char.top
+            if char.bottom > bottom:
+                bottom = char.bottom
+            continue
+        if members:
+            texts.append(members[0].text if len(members) == 1 else _line_text(members, top, bottom))
+        members = [char]
+        top, bottom = char.top, char.bottom
+    if members:
+        texts.append(members[0].text if len(members) == 1 else _line_text(members, top, bottom))
+    return texts
+
+
+def _line_text(chars: list[PositionedChar], top: float, bottom: float) -> str:
+    """The text of a line of several pieces, left to right."""
+    chars.sort(key=_BY_X)
+    # A wide gap is a column gap (a table printed without rules): keep the pieces apart.
+    wide = (bottom - top) * 0.8
+    parts = [chars[0].text]
+    for previous, char in pairwise(chars):
+        if char.x0 - previous.x1 > wide:
+            parts.append(" ")
+        parts.append(char.text)
+    return "".join(parts)
 
 
 def _join_lines(texts: list[str]) -> str:
@@ -667,6 +691,21 @@ def _by_top_left(member: tuple[PositionedChar, int, PositionedChar]) -> tuple[fl
     return member[0].top, member[0].x0
 
 
+def _cell_text(members: list[tuple[PositionedChar, int, PositionedChar]] | None) -> str:
+    """A merged cell's text: its characters grouped into lines, the lines joined."""
+    if not members:
+        return ""
+    if len(members) == 1:
+        return " ".join(members[0][0].text.split())
+    return _join_lines(_line_texts([m[0] for m in members]))
+
+
+def _cell_source(members: list[tuple[PositionedChar, int, PositionedChar]], label: str) -> str:
+    """Page and position of a merged cell's first character (topmost, then leftmost)."""
+    _, page, char = members[0] if len(members) == 1 else min(members, key=_by_top_left)
+    return f"{label} page {page + 1} x={char.x0:.0f} y={char.top:.0f}"
+
+
 @dataclass
 class _CellLayout:
     """Elementary cells (between every pair of neighbouring rulings) grouped into merged cells."""
@@ -683,22 +722,8 @@ class _CellLayout:
         """The merged cell's text, its lines joined (computed on first use: most layouts need a few rows)."""
         text = self._texts.get(root)
         if text is None:
-            members = self.region_chars.get(root)
-            if not members:
-                text = ""
-            elif len(members) == 1:
-                text = " ".join(members[0][0].text.split())
-            else:
-                text = _join_lines([line.text for line in _group_lines([m[0] for m in members])])
-            self._texts[root] = text
+            text = self._texts[root] = _cell_text(self.region_chars.get(root))
         return text
-
-    def source(self, root: int) -> str | None:
-        members = self.region_chars.get(root)
-        if not members:
-            return None
-        _, page, char = members[0] if len(members) == 1 else min(members, key=_by_top_left)
-        return f"{self.label} page {page + 1} x={char.x0:.0f} y={char.top:.0f}"
 
     @property
     def n_cols(self) -> int:
@@ -750,8 +775,8 @@ def _lay_out_cells(
     row_mids = [(ys[r] + ys[r + 1]) / 2 for r in range(n_rows)]
     col_mids = [(xs[c] + xs[c + 1]) / 2 for c in range(n_cols)]
     # ruled[c][r]: a vertical rule at xs[c] crosses row r; across[r][c]: a horizontal rule at ys[r] spans column c.
-    ruled = [_covered_mids(_spans_near(verticals, vertical_xs, x, False), row_mids) for x in xs]
-    across = [_covered_mids(_spans_near(horizontals, horizontal_ys, y, True), col_mids) for y in ys]
+    ruled = _coverage(verticals, vertical_xs, xs, row_mids, False)
+    across = _coverage(horizontals, horizontal_ys, ys, col_mids, True)
 
     parent = list(range(n_rows * n_cols))
 
@@ -798,23 +823,25 @@ def _lay_out_cells(
     return _CellLayout(xs, ys, roots, region_chars, label)
 
 
-def _spans_near(
-    rulings: list[Ruling], positions: list[float], position: float, horizontal: bool
-) -> list[tuple[float, float]]:
-    """(start, end) of the ``rulings`` lying within SNAP of ``position``; ``positions`` are theirs, sorted."""
-    nearby = rulings[bisect_left(positions, position - SNAP * 2):bisect_right(positions, position + SNAP * 2)]
-    if horizontal:
-        return [(h.x0, h.x1) for h in nearby if abs(h.y0 - position) <= SNAP]
-    return [(v.y0, v.y1) for v in nearby if abs(v.x0 - position) <= SNAP]
-
-
-def _covered_mids(spans: list[tuple[float, float]], mids: list[float]) -> list[bool]:
-    """For each of the sorted ``mids``: does one of the rule ``spans`` reach it (within SNAP)?"""
-    covered = [False] * len(mids)
-    for a, b in spans:
-        for i in range(bisect_left(mids, a - SNAP), bisect_right(mids, b + SNAP)):
-            covered[i] = True
-    return covered
+def _coverage(
+    rulings: list[Ruling], positions: list[float], lines: list[float], mids: list[float], horizontal: bool
+) -> list[list[bool]]:
+    """For each grid line: which of the sorted ``mids`` (of the rows or columns it crosses) a ruling
+    lying on it (within SNAP) reaches, within SNAP.  ``positions`` are the rulings', sorted."""
+    out = []
+    n = len(mids)
+    for line in lines:
+        covered = [False] * n
+        for ruling in rulings[bisect_left(positions, line - SNAP * 2):bisect_right(positions, line + SNAP * 2)]:
+            if horizontal:
+                position, start, end = ruling.y0, ruling.x0, ruling.x1
+            else:
+                position, start, end = ruling.x0, ruling.y0, ruling.y1
+            if abs(position - line) <= SNAP:
+                first, stop = bisect_left(mids, start - SNAP), bisect_right(mids, end + SNAP)
+                covered[first:stop] = [True] * (stop - first)
+        out.append(covered)
+    return out
 
 
 def _roots(parent: list[int]) -> list[int]:
@@ -884,7 +911,8 @@ def _without_repeated_header(head: _CellLayout | None, part: _TablePart, label: 
     if tail is None:
         return part
     k = 0
-    while (k < min(head.n_rows, tail.n_rows) - 1 and head.signature(k) and head.signature(k) == tail.signature(k)):
+    rows = min(head.n_rows, tail.n_rows) - 1
+    while k < rows and (signature := head.signature(k)) and signature == tail.signature(k):
         k += 1
     if not k:
         return part
@@ -955,23 +983,25 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
         return Grid(rows=[], source=source)
 
     n = layout.n_cols
-    roots = layout.roots
-    # The cell at its region's top-left, then one shared (immutable) copy for the region's other positions.
-    originals: dict[int, GridCell] = {}
+    region_chars = layout.region_chars
+    # The cell at its region's top-left (its root comes first in row-major order), then one shared
+    # (immutable) copy for the region's other positions.
+    cells: list[GridCell] = []
+    append = cells.append
     copies: dict[int, GridCell] = {}
-    rows: list[list[GridCell]] = []
-    for r in range(layout.n_rows):
-        row = []
-        for root in roots[r * n:(r + 1) * n]:
-            cell = copies.get(root)
-            if cell is None:
-                original = originals.get(root)
-                if original is None:
-                    origin_row, origin_col = divmod(root, n)
-                    cell_source = layout.source(root) or f"{source} row {origin_row + 1} col {origin_col + 1}"
-                    cell = originals[root] = grid_cell(layout.text(root), cell_source)
-                else:
-                    cell = copies[root] = grid_cell(original.text, original.source, divmod(root, n))
-            row.append(cell)
-        rows.append(row)
+    for i, root in enumerate(layout.roots):
+        if root == i:
+            members = region_chars.get(i)
+            if members:
+                append(grid_cell(_cell_text(members), _cell_source(members, label)))
+            else:
+                origin_row, origin_col = divmod(i, n)
+                append(grid_cell("", f"{source} row {origin_row + 1} col {origin_col + 1}"))
+            continue
+        cell = copies.get(root)
+        if cell is None:
+            original = cells[root]
+            cell = copies[root] = grid_cell(original.text, original.source, divmod(root, n))
+        append(cell)
+    rows = [cells[r * n:(r + 1) * n] for r in range(layout.n_rows)]
     return Grid(rows=rows, source=source)
