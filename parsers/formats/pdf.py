@@ -413,9 +413,9 @@ def _merge_collinear(segments: list[Ruling], horizontal: bool) -> list[Ruling]:
     """Join rulings on the same line that touch or overlap (a table border is drawn cell by cell)."""
     # (position across the line, start and end along it), in order of position
     if horizontal:
-        keyed = sorted([((s.y0 + s.y1) / 2, s.x0, s.x1) for s in segments], key=_FIRST)
+        keyed = sorted([((s.y0 + s.y1) / 2, s.x0, s.x1, s) for s in segments], key=_FIRST)
     else:
-        keyed = sorted([((s.x0 + s.x1) / 2, s.y0, s.y1) for s in segments], key=_FIRST)
+        keyed = sorted([((s.x0 + s.x1) / 2, s.y0, s.y1, s) for s in segments], key=_FIRST)
     if not keyed:
         return []
     # Split into groups of positions within SNAP of their predecessor.
@@ -424,13 +424,16 @@ def _merge_collinear(segments: list[Ruling], horizontal: bool) -> list[Ruling]:
     append = merged.append
     for first, stop in zip([0, *cuts], [*cuts, len(keyed)], strict=True):
         if stop - first == 1:  # most lines: one ruling, nothing to join
-            line_position, start, end = keyed[first]
-            append(Ruling(start, line_position, end, line_position) if horizontal
-                   else Ruling(line_position, start, line_position, end))
+            line_position, start, end, segment = keyed[first]
+            if (segment.y0 == segment.y1) if horizontal else (segment.x0 == segment.x1):
+                append(segment)  # already on its line (rulings are never changed in place)
+            else:
+                append(Ruling(start, line_position, end, line_position) if horizontal
+                       else Ruling(line_position, start, line_position, end))
             continue
         group = keyed[first:stop]
         line_position = sum([item[0] for item in group]) / len(group)
-        on_line = sorted([item[1:] for item in group])
+        on_line = sorted([item[1:3] for item in group])
         start, end = on_line[0]
         for a, b in [*on_line[1:], (float("inf"), float("inf"))]:
             if a <= end + SNAP:
@@ -858,21 +861,23 @@ def _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, parent, union, cell_char
     Only where both halves are merged cells themselves (a label spanning several rows), the lower
     half is empty and the upper half is not — a one-row empty cell below a label is a real blank.
     """
-    n_cells = (len(ys) - 1) * n_cols
     for join in joins:
         jr = next((i for i, y in enumerate(ys) if abs(y - join) <= SNAP), None)
         if jr is None or jr == 0 or jr >= len(ys) - 1:
             continue
         roots = _roots(parent)
-        height: dict[int, int] = {}
-        for i in range(n_cells):
-            if i % n_cols == roots[i] % n_cols:  # count each region once per row, in its first column
-                height[roots[i]] = height.get(roots[i], 0) + 1
         filled = {roots[cell] for cell in cell_chars}
         for c in range(n_cols):
             upper, lower = roots[(jr - 1) * n_cols + c], roots[jr * n_cols + c]
-            if upper != lower and upper in filled and lower not in filled and max(height[upper], height[lower]) > 1:
+            if upper != lower and upper in filled and lower not in filled and (
+                _rows_spanned(roots, upper, n_cols) > 1 or _rows_spanned(roots, lower, n_cols) > 1
+            ):
                 union(upper, lower)
+
+
+def _rows_spanned(roots: list[int], root: int, n_cols: int) -> int:
+    """Rows a merged cell spans: its elementary cells in its root's column (none is above the root)."""
+    return sum(1 for i in range(root, len(roots), n_cols) if roots[i] == root)
 
 
 def _is_split_row(upper: list[str], lower: list[str]) -> bool:
