@@ -29,10 +29,11 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
 
     # Rule 1: every applications row, total = sum of the six applicant columns.
     for row in report.applications:
-        if "total" not in row.cells or not any(c in row.cells for c in parts):
+        cells = row.cells
+        if "total" not in cells or cells.keys().isdisjoint(parts):
             continue
-        expected = sum(_number(row.cells.get(c)) for c in parts)
-        actual = _number(row.cells["total"])
+        expected = sum([_number(cells.get(c)) for c in parts])
+        actual = _number(cells["total"])
         if abs(expected - actual) > _EPSILON:
             violations.append(
                 RuleViolation(
@@ -69,8 +70,15 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
     # Rule 3: total_processed = sum of the result rows, per column.
     results = [by_key[k] for k in RESULT_ROW_KEYS if k in by_key]
     if "total_processed" in by_key and results:
+        result_cells = [r.cells for r in results]
         for column in APPLICANT_COLUMNS:
-            expected = sum(_number(r.cells.get(column)) for r in results)
+            # _number() inlined: this runs for every column of every result row
+            expected = sum(
+                [
+                    number if (value := cells.get(column)) is not None and (number := value.value) is not None else 0.0
+                    for cells in result_cells
+                ]
+            )
             actual = _number(by_key["total_processed"].cells.get(column))
             if abs(expected - actual) > _EPSILON:
                 violations.append(
@@ -87,7 +95,7 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
     for row in report.review_litigation:
         if "total" not in row.cells:
             continue
-        expected = sum(_number(row.cells.get(c)) for c in OUTCOME_COLUMNS[:-1])
+        expected = sum([_number(row.cells.get(c)) for c in OUTCOME_COLUMNS[:-1]])
         actual = _number(row.cells["total"])
         if abs(expected - actual) > _EPSILON:
             violations.append(

@@ -8,6 +8,7 @@ words are close to a canonical heading and the section numbers keep increasing.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from parsers.model import Grid, Paragraph, Section
 from parsers.report.labels import compact, halfwidth, similarity
@@ -43,6 +44,12 @@ def heading_number(text: str, after: int = 0) -> tuple[int, str] | None:
         # the test below without folding the text: folding changes neither its stripped length nor
         # whether the numeral pattern (which accepts both widths of its punctuation) matches
         return None
+    return _short_line_heading(text, after)
+
+
+@lru_cache(maxsize=4096)
+def _short_line_heading(text: str, after: int) -> tuple[int, str] | None:
+    """:func:`heading_number` for a line of at most 200 characters (the same headings recur in every report)."""
     line = halfwidth(text).strip()
     numeral = _NUMERAL.match(line)
     if not line or (not numeral and len(line) > 60):
