@@ -43,10 +43,15 @@ DEFAULT_FACETS = {"reports": [{CountedFacet.type: column} for column in FACET_CO
 #: Set for the duration of a request that searches (``_search=`` or ``_search_<column>=``).
 _searching = contextvars.ContextVar("xxgknb_searching", default=False)
 
-#: A plain search of ``reports`` whose query occurs in more than this share of the first
-#: :data:`DENSE_SEARCH_SAMPLE` reports is answered report by report (see :func:`dense_search`);
-#: the environment variable exists for the tests.
-DENSE_SEARCH_SHARE = float(os.environ.get("XXGKNB_DENSE_SEARCH_SHARE", "0.01"))
+#: A plain search of ``reports`` is answered report by report (see :func:`dense_search`) when
+#: its query occurs in a share *s* of the first :data:`DENSE_SEARCH_SAMPLE` reports such that
+#: s² × (reports in the corpus) exceeds this.  Collecting every match costs ~5 µs per match, so
+#: s × N × 5 µs; walking the table costs ~100 µs per report looked up (a phrase of trigrams up
+#: to 156 µs, one token 37 µs, measured at 200,000 reports), and a page of 31 rows needs ~31 / s
+#: of them: the walk is cheaper when s² × N > 31 × 100 / 5 ≈ 600, i.e. above a share of 5.5 % at
+#: 200,000 reports and 2 % at 1.5 million.  The environment variable lets the tests' small
+#: corpus take the walk.
+DENSE_SEARCH_BREAK_EVEN = float(os.environ.get("XXGKNB_DENSE_SEARCH_BREAK_EVEN", "600"))
 DENSE_SEARCH_SAMPLE = 2000
 #: The query-string argument of such a search (it appears in the links of its page).
 DENSE_SEARCH = "_dense_search"
@@ -169,10 +174,11 @@ async def dense_search(datasette, path: str, query_string: bytes) -> bytes:
     same condition written ``exists (… match … and rowid = reports.rowid)`` lets SQLite walk the
     table in page order and ask the index about one report at a time, stopping when the page is
     full: ~30 / share lookups.  This samples the first :data:`DENSE_SEARCH_SAMPLE` reports; when
-    the query matches more than :data:`DENSE_SEARCH_SHARE` of them, ``_search`` becomes
-    ``_dense_search`` (that clause, :func:`filters_from_request`) with ``_nocount=1``: the rows
-    are exactly the same, but the page gives no total (counting would look at every report).
-    Rare strings, and searches with filters or a sort, keep Datasette's own clause and total.
+    the share of them the query matches makes the walk the cheaper way
+    (:data:`DENSE_SEARCH_BREAK_EVEN`), ``_search`` becomes ``_dense_search`` (that clause,
+    :func:`filters_from_request`) with ``_nocount=1``: the rows are exactly the same, but the page
+    gives no total (counting would look at every report).  Rarer strings, and searches with
+    filters or a sort, keep Datasette's own clause and total.
     """
     pairs = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
     if any(key == DENSE_SEARCH for key, _ in pairs):
@@ -192,13 +198,13 @@ async def dense_search(datasette, path: str, query_string: bytes) -> bytes:
         sample = await db.execute(
             f"with sample as (select rowid from reports order by rowid limit {DENSE_SEARCH_SAMPLE}) "
             f"select (select count(*) from sample), (select count(*) from {SEARCH_TABLE} where {SEARCH_TABLE} "
-            f"match {match} and rowid <= (select max(rowid) from sample))",
+            f"match {match} and rowid <= (select max(rowid) from sample)), (select max(rowid) from reports)",
             {"search": query},
         )
     except (QueryInterrupted, sqlite3.DatabaseError):
         return query_string  # Datasette reports the time limit or the bad FTS query itself
-    sampled, matched = sample.first()
-    if not matched or matched <= DENSE_SEARCH_SHARE * sampled:
+    sampled, matched, reports = sample.first()
+    if not matched or (matched / sampled) ** 2 * reports <= DENSE_SEARCH_BREAK_EVEN:
         return query_string
     dense = [(DENSE_SEARCH, value) if key == "_search" else (key, value) for key, value in pairs if key != "_nocount"]
     return urlencode([*dense, ("_nocount", "1")]).encode()

@@ -21,5 +21,13 @@ def known_corpus(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 @pytest.fixture(scope="session")
 def server(known_corpus):
     path, _ = known_corpus
-    with BackgroundServer(path, prepare=False) as running:
+    # The known corpus is small (~250 reports): with the break-even made for real corpora, every
+    # search would collect its matches and the report-by-report walk would go untested.  At 5, a
+    # query in more than ~14 % of the reports (行政: ~20 %) takes the walk.
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("XXGKNB_DENSE_SEARCH_BREAK_EVEN", "5")
+        running = BackgroundServer(path, prepare=False).start()
+    try:
         yield running
+    finally:
+        running.stop()
