@@ -4,7 +4,7 @@
 
 Writes N synthetic reports straight into a fresh corpus in a temp dir (``executemany`` into the
 canonical tables: reports, agencies, 26 application rows, 3 review rows, 6 sections and the full
-text of each report, ~1/40 with a consistency issue), builds the bigram search index and the
+text of each report, ~1/40 with a consistency issue), builds the n-gram search index and the
 summary tables (``publish.serve.prepare_corpus``; also run on ``--db``), starts
 ``xxgknb serve``'s server (``publish.serve.BackgroundServer``, immutable database, production
 settings) on 127.0.0.1 and times sequential HTTP requests, as a researcher's browser makes them:
