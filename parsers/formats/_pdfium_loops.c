@@ -212,14 +212,265 @@ error:
     return NULL;
 }
 
+/* ---------------------------------------------------------------- table cells */
+
+static PyObject *name_x0, *name_y0, *name_x1, *name_y1, *name_cx, *name_cy;
+
+static int attribute(PyObject *object, PyObject *name, double *out) {
+    PyObject *value = PyObject_GetAttr(object, name);
+    if (!value)
+        return -1;
+    *out = PyFloat_AsDouble(value);
+    Py_DECREF(value);
+    return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+static double *float_list(PyObject *list, Py_ssize_t *n) {
+    *n = PyList_GET_SIZE(list);
+    double *out = PyMem_New(double, *n + 1);
+    if (!out) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (read_floats(list, *n, out) < 0) {
+        PyMem_Free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Python's bisect_right: the first index whose value is greater than x (comparisons as Python's). */
+static Py_ssize_t bisect_right(const double *values, Py_ssize_t n, double x) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (x < values[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* covered[line * n_mids + i]: a ruling lying on `lines[line]` (its position within snap) reaches
+ * mids[i] (within snap).  A ruling is (position, start, end) along the given attributes. */
+static int coverage(PyObject *rulings, PyObject *position_name, PyObject *start_name, PyObject *end_name,
+                    const double *lines, Py_ssize_t n_lines, const double *mids, Py_ssize_t n_mids, double snap,
+                    char *covered) {
+    memset(covered, 0, (size_t)(n_lines * n_mids));
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(rulings); k++) {
+        PyObject *ruling = PyList_GET_ITEM(rulings, k);
+        double position, start, end;
+        if (attribute(ruling, position_name, &position) < 0 || attribute(ruling, start_name, &start) < 0 ||
+            attribute(ruling, end_name, &end) < 0)
+            return -1;
+        for (Py_ssize_t line = 0; line < n_lines; line++) {
+            if (!(fabs(position - lines[line]) <= snap))
+                continue;
+            for (Py_ssize_t i = 0; i < n_mids; i++)
+                if (start - snap <= mids[i] && mids[i] <= end + snap)
+                    covered[line * n_mids + i] = 1;
+        }
+    }
+    return 0;
+}
+
+static Py_ssize_t find(Py_ssize_t *parent, Py_ssize_t i) {
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+
+/* The root is always the region's first (top-left) elementary cell. */
+static void unite(Py_ssize_t *parent, Py_ssize_t i, Py_ssize_t j) {
+    Py_ssize_t a = find(parent, i), b = find(parent, j);
+    if (a != b) {
+        if (a < b)
+            parent[b] = a;
+        else
+            parent[a] = b;
+    }
+}
+
+/* Every cell's root; parents are never after their children. */
+static void all_roots(const Py_ssize_t *parent, Py_ssize_t *roots, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++)
+        roots[i] = parent[i] == i ? i : roots[parent[i]];
+}
+
+static Py_ssize_t rows_spanned(const Py_ssize_t *roots, Py_ssize_t n_cells, Py_ssize_t root, Py_ssize_t n_cols) {
+    Py_ssize_t rows = 0;
+    for (Py_ssize_t i = root; i < n_cells; i += n_cols)
+        rows += roots[i] == root;
+    return rows;
+}
+
+/* cell_regions(xs, ys, horizontals, verticals, chars, joins, snap) -> (roots, region_chars)
+ *
+ * The elementary cells between the grid lines xs (columns) and ys (rows), joined into merged cells
+ * where no ruling separates two neighbours, and the characters in each merged cell.  `horizontals`
+ * and `verticals` are the merged rulings, `chars` (character, page, original) tuples placed by the
+ * centre (cx, cy) of their first item.  At each of the `joins` (page breaks), a filled merged cell
+ * whose continuation below the break is empty is joined with it when either spans several rows.
+ * `roots[i]` is the root (top-left) elementary cell of cell i; `region_chars` maps a root to the
+ * characters of its merged cell, cell by cell in the order the cells were first filled. */
+static PyObject *cell_regions(PyObject *self, PyObject *args) {
+    PyObject *xs_list, *ys_list, *horizontals, *verticals, *chars, *joins_list;
+    double snap;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!d", &PyList_Type, &xs_list, &PyList_Type, &ys_list, &PyList_Type,
+                          &horizontals, &PyList_Type, &verticals, &PyList_Type, &chars, &PyList_Type, &joins_list,
+                          &snap))
+        return NULL;
+    PyObject *result = NULL, *roots_list = NULL, *regions = NULL;
+    PyObject **cell_lists = NULL;
+    Py_ssize_t *parent = NULL, *roots = NULL, *filled_order = NULL;
+    char *ruled = NULL, *across = NULL, *filled = NULL;
+    double *row_mids = NULL, *col_mids = NULL, *joins = NULL;
+    Py_ssize_t n_xs, n_ys, n_joins, n_filled = 0, n_cells = 0;
+    double *xs = float_list(xs_list, &n_xs), *ys = xs ? float_list(ys_list, &n_ys) : NULL;
+    if (!ys || !(joins = float_list(joins_list, &n_joins)))
+        goto done;
+    Py_ssize_t n_rows = n_ys - 1, n_cols = n_xs - 1;
+    n_cells = n_rows * n_cols;
+    if (n_rows < 1 || n_cols < 1) {
+        PyErr_SetString(PyExc_ValueError, "a grid needs two lines each way");
+        goto done;
+    }
+    row_mids = PyMem_New(double, n_rows);
+    col_mids = PyMem_New(double, n_cols);
+    ruled = PyMem_Malloc((size_t)(n_xs * n_rows));
+    across = PyMem_Malloc((size_t)(n_ys * n_cols));
+    parent = PyMem_New(Py_ssize_t, n_cells);
+    roots = PyMem_New(Py_ssize_t, n_cells);
+    filled_order = PyMem_New(Py_ssize_t, n_cells);
+    filled = PyMem_Malloc((size_t)n_cells);
+    cell_lists = PyMem_Calloc((size_t)n_cells, sizeof(PyObject *));
+    if (!row_mids || !col_mids || !ruled || !across || !parent || !roots || !filled_order || !filled || !cell_lists) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < n_rows; r++)
+        row_mids[r] = (ys[r] + ys[r + 1]) / 2;
+    for (Py_ssize_t c = 0; c < n_cols; c++)
+        col_mids[c] = (xs[c] + xs[c + 1]) / 2;
+    /* ruled[c * n_rows + r]: a vertical rule at xs[c] crosses row r; across[r * n_cols + c]: a
+     * horizontal rule at ys[r] spans column c. */
+    if (coverage(verticals, name_x0, name_y0, name_y1, xs, n_xs, row_mids, n_rows, snap, ruled) < 0 ||
+        coverage(horizontals, name_y0, name_x0, name_x1, ys, n_ys, col_mids, n_cols, snap, across) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < n_cells; i++)
+        parent[i] = i;
+    for (Py_ssize_t c = 1; c < n_cols; c++)
+        for (Py_ssize_t r = 0; r < n_rows; r++)
+            if (!ruled[c * n_rows + r])
+                unite(parent, r * n_cols + c - 1, r * n_cols + c);
+    for (Py_ssize_t r = 1; r < n_rows; r++)
+        for (Py_ssize_t c = 0; c < n_cols; c++)
+            if (!across[r * n_cols + c])
+                unite(parent, (r - 1) * n_cols + c, r * n_cols + c);
+
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(chars); k++) {
+        PyObject *member = PyList_GET_ITEM(chars, k);
+        double cx, cy;
+        if (!PyTuple_Check(member) || PyTuple_GET_SIZE(member) < 1) {
+            PyErr_SetString(PyExc_TypeError, "chars must be (character, page, original) tuples");
+            goto done;
+        }
+        PyObject *char_object = PyTuple_GET_ITEM(member, 0);
+        if (attribute(char_object, name_cy, &cy) < 0 || attribute(char_object, name_cx, &cx) < 0)
+            goto done;
+        Py_ssize_t r = bisect_right(ys, n_ys, cy) - 1, c = bisect_right(xs, n_xs, cx) - 1;
+        if (r < 0 || r >= n_rows || c < 0 || c >= n_cols)
+            continue;
+        Py_ssize_t cell = r * n_cols + c;
+        if (!cell_lists[cell]) {
+            if (!(cell_lists[cell] = PyList_New(0)))
+                goto done;
+            filled_order[n_filled++] = cell;
+        }
+        if (PyList_Append(cell_lists[cell], member) < 0)
+            goto done;
+    }
+
+    for (Py_ssize_t j = 0; j < n_joins; j++) {
+        Py_ssize_t jr = -1;
+        for (Py_ssize_t i = 0; i < n_ys && jr < 0; i++)
+            if (fabs(ys[i] - joins[j]) <= snap)
+                jr = i;
+        if (jr <= 0 || jr >= n_ys - 1)
+            continue;
+        all_roots(parent, roots, n_cells);
+        memset(filled, 0, (size_t)n_cells);
+        for (Py_ssize_t k = 0; k < n_filled; k++)
+            filled[roots[filled_order[k]]] = 1;
+        for (Py_ssize_t c = 0; c < n_cols; c++) {
+            Py_ssize_t upper = roots[(jr - 1) * n_cols + c], lower = roots[jr * n_cols + c];
+            if (upper != lower && filled[upper] && !filled[lower] &&
+                (rows_spanned(roots, n_cells, upper, n_cols) > 1 || rows_spanned(roots, n_cells, lower, n_cols) > 1))
+                unite(parent, upper, lower);
+        }
+    }
+
+    all_roots(parent, roots, n_cells);
+    if (!(roots_list = PyList_New(n_cells)) || !(regions = PyDict_New()))
+        goto done;
+    for (Py_ssize_t i = 0; i < n_cells; i++) {
+        PyObject *root = PyLong_FromSsize_t(roots[i]);
+        if (!root)
+            goto done;
+        PyList_SET_ITEM(roots_list, i, root);
+    }
+    for (Py_ssize_t k = 0; k < n_filled; k++) {
+        Py_ssize_t cell = filled_order[k];
+        PyObject *root = PyList_GET_ITEM(roots_list, roots[cell]);
+        PyObject *members = PyDict_GetItemWithError(regions, root);
+        if (members) {
+            Py_ssize_t end = PyList_GET_SIZE(members);
+            if (PyList_SetSlice(members, end, end, cell_lists[cell]) < 0)
+                goto done;
+        } else if (PyErr_Occurred() || PyDict_SetItem(regions, root, cell_lists[cell]) < 0) {
+            goto done;
+        }
+    }
+    result = PyTuple_Pack(2, roots_list, regions);
+done:
+    if (cell_lists)
+        for (Py_ssize_t i = 0; i < n_cells; i++)
+            Py_XDECREF(cell_lists[i]);
+    Py_XDECREF(roots_list);
+    Py_XDECREF(regions);
+    PyMem_Free(cell_lists);
+    PyMem_Free(parent);
+    PyMem_Free(roots);
+    PyMem_Free(filled_order);
+    PyMem_Free(filled);
+    PyMem_Free(ruled);
+    PyMem_Free(across);
+    PyMem_Free(row_mids);
+    PyMem_Free(col_mids);
+    PyMem_Free(joins);
+    PyMem_Free(ys);
+    PyMem_Free(xs);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Addresses of FPDFPage_GetObject, FPDFPageObj_GetType, "
      "FPDFPageObj_GetBounds, FPDFText_GetLooseCharBox, FPDFText_IsGenerated."},
     {"page_objects", page_objects, METH_VARARGS, "Image and path objects of a page with their bounds."},
     {"text_chars", text_chars, METH_VARARGS, "A text page's runs of characters, positioned."},
+    {"cell_regions", cell_regions, METH_VARARGS, "A ruled grid's merged cells and the characters in each."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pdfium_loops", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__pdfium_loops(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__pdfium_loops(void) {
+    if (!(name_x0 = PyUnicode_InternFromString("x0")) || !(name_y0 = PyUnicode_InternFromString("y0")) ||
+        !(name_x1 = PyUnicode_InternFromString("x1")) || !(name_y1 = PyUnicode_InternFromString("y1")) ||
+        !(name_cx = PyUnicode_InternFromString("cx")) || !(name_cy = PyUnicode_InternFromString("cy")))
+        return NULL;
+    return PyModule_Create(&module);
+}

@@ -32,8 +32,8 @@ import re
 from bisect import bisect_left, bisect_right
 from ctypes import CFUNCTYPE, c_float, c_int, c_void_p
 from dataclasses import dataclass, field
-from itertools import compress, pairwise
-from operator import attrgetter, itemgetter, not_
+from itertools import pairwise
+from operator import attrgetter, itemgetter
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -775,109 +775,8 @@ def _lay_out_cells(
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     if n_rows < 1 or n_cols < 1:
         return None
-    row_mids = [(ys[r] + ys[r + 1]) / 2 for r in range(n_rows)]
-    col_mids = [(xs[c] + xs[c + 1]) / 2 for c in range(n_cols)]
-    # ruled[c][r]: a vertical rule at xs[c] crosses row r; across[r][c]: a horizontal rule at ys[r] spans column c.
-    ruled = _coverage(verticals, vertical_xs, xs, row_mids, False)
-    across = _coverage(horizontals, horizontal_ys, ys, col_mids, True)
-
-    parent = list(range(n_rows * n_cols))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        a, b = find(i), find(j)
-        if a != b:
-            parent[max(a, b)] = min(a, b)  # the root is always the top-left elementary cell
-
-    for c in range(1, n_cols):
-        for r in compress(range(n_rows), map(not_, ruled[c])):
-            union(r * n_cols + c - 1, r * n_cols + c)
-    for r in range(1, n_rows):
-        for c in compress(range(n_cols), map(not_, across[r])):
-            union((r - 1) * n_cols + c, r * n_cols + c)
-
-    cell_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]] = {}
-    for member in chars:
-        char = member[0]
-        r = bisect_right(ys, char.cy) - 1
-        c = bisect_right(xs, char.cx) - 1
-        if 0 <= r < n_rows and 0 <= c < n_cols:
-            cell = r * n_cols + c
-            if cell in cell_chars:
-                cell_chars[cell].append(member)
-            else:
-                cell_chars[cell] = [member]
-
-    _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, parent, union, cell_chars)
-
-    roots = _roots(parent)
-    region_chars: dict[int, list[tuple[PositionedChar, int, PositionedChar]]] = {}
-    for cell, members in cell_chars.items():
-        root = roots[cell]
-        if root in region_chars:
-            region_chars[root].extend(members)
-        else:
-            region_chars[root] = members
+    roots, region_chars = _pdfium_loops.cell_regions(xs, ys, horizontals, verticals, chars, list(joins), SNAP)
     return _CellLayout(xs, ys, roots, region_chars, label)
-
-
-def _coverage(
-    rulings: list[Ruling], positions: list[float], lines: list[float], mids: list[float], horizontal: bool
-) -> list[list[bool]]:
-    """For each grid line: which of the sorted ``mids`` (of the rows or columns it crosses) a ruling
-    lying on it (within SNAP) reaches, within SNAP.  ``positions`` are the rulings', sorted."""
-    out = []
-    n = len(mids)
-    for line in lines:
-        covered = [False] * n
-        for ruling in rulings[bisect_left(positions, line - SNAP * 2):bisect_right(positions, line + SNAP * 2)]:
-            if horizontal:
-                position, start, end = ruling.y0, ruling.x0, ruling.x1
-            else:
-                position, start, end = ruling.x0, ruling.y0, ruling.y1
-            if abs(position - line) <= SNAP:
-                first, stop = bisect_left(mids, start - SNAP), bisect_right(mids, end + SNAP)
-                covered[first:stop] = [True] * (stop - first)
-        out.append(covered)
-    return out
-
-
-def _roots(parent: list[int]) -> list[int]:
-    """The root of every element of a union-find forest whose parents are never after their children."""
-    roots = parent[:]
-    for i, up in enumerate(roots):
-        roots[i] = roots[up]
-    return roots
-
-
-def _rejoin_cells_cut_by_page_breaks(ys, joins, n_cols, parent, union, cell_chars) -> None:
-    """A merged cell running over a page break is drawn closed on both pages: join the halves again.
-
-    Only where both halves are merged cells themselves (a label spanning several rows), the lower
-    half is empty and the upper half is not — a one-row empty cell below a label is a real blank.
-    """
-    for join in joins:
-        jr = next((i for i, y in enumerate(ys) if abs(y - join) <= SNAP), None)
-        if jr is None or jr == 0 or jr >= len(ys) - 1:
-            continue
-        roots = _roots(parent)
-        filled = {roots[cell] for cell in cell_chars}
-        for c in range(n_cols):
-            upper, lower = roots[(jr - 1) * n_cols + c], roots[jr * n_cols + c]
-            if upper != lower and upper in filled and lower not in filled and (
-                _rows_spanned(roots, upper, n_cols) > 1 or _rows_spanned(roots, lower, n_cols) > 1
-            ):
-                union(upper, lower)
-
-
-def _rows_spanned(roots: list[int], root: int, n_cols: int) -> int:
-    """Rows a merged cell spans: its elementary cells in its root's column (none is above the root)."""
-    return sum(1 for i in range(root, len(roots), n_cols) if roots[i] == root)
 
 
 def _is_split_row(upper: list[str], lower: list[str]) -> bool:
