@@ -1,4 +1,4 @@
-"""The PDF reader's C loops (``parsers/formats/_pdfium_loops.c``) against pypdfium2's own per-character
+"""The PDF reader's C loops (``parsers/formats/_pdf_loops.c``) against pypdfium2's own per-character
 and per-object API, on the committed LibreOffice PDF with tables."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from parsers.formats import _pdfium_loops, pdf
+from parsers.formats import _pdf_loops, pdf
 
 _RUN = re.compile(r"[^\x00-\x20\ufffe\u00a0]+(?: [^\x00-\x20\ufffe\u00a0]+)*")
 
@@ -63,7 +63,7 @@ def test_text_runs_are_the_per_character_reading(document):
         textpage = page.get_textpage()
         height = page.get_height()
         text, expected = expected_pieces(textpage, height)
-        pieces = _pdfium_loops.text_chars(address(textpage.raw), text, height, [], [], [], pdf.SNAP, as_tuple)
+        pieces = _pdf_loops.text_chars(address(textpage.raw), text, height, [], [], [], pdf.SNAP, as_tuple)
         assert pieces == expected
         assert any(" " in piece[0] for piece in pieces) or len(pieces) < 20  # real spaces stay inside runs
 
@@ -76,7 +76,7 @@ def test_a_rule_through_a_run_places_it_character_by_character(document):
     run_text, x0, top, x1, bottom = next(p for p in plain if len(p[0]) >= 4 and p[3] - p[1] > 20)
     rule = ((x0 + x1) / 2, top - 5, bottom + 5)
     _, expected = expected_pieces(textpage, height, rule)
-    pieces = _pdfium_loops.text_chars(
+    pieces = _pdf_loops.text_chars(
         address(textpage.raw), text, height, [rule[0]], [rule[1]], [rule[2]], pdf.SNAP, as_tuple)
     assert pieces == expected
     assert len(pieces) >= len(plain) + len(run_text) - 1
@@ -92,5 +92,5 @@ def test_page_objects_are_the_images_and_paths_with_their_bounds(document):
             if obj.type in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH)
         ]
         count = pdfium_c.FPDFPage_CountObjects(page.raw)
-        assert _pdfium_loops.page_objects(address(page.raw), count) == expected
+        assert _pdf_loops.page_objects(address(page.raw), count) == expected
     assert any(kind == pdfium_c.FPDF_PAGEOBJ_PATH for kind, _, _ in expected)

@@ -1,10 +1,11 @@
-/* The two per-page loops of the PDF reader that call pdfium once per object or character.
+/* The loops of the PDF reader that run once per page object, character or table cell, in C.
  *
- * Called through ctypes, each pdfium call costs ~3 000 instructions of argument conversion, several
- * times the call itself; a 6-page report makes ~3 000 of them.  Here they are plain C calls.  pdfium
- * is not linked: pypdfium2 already loaded it, and `configure` receives the addresses of the few
- * functions used (so this builds with a C compiler and Python's headers alone).  The decisions
- * (which objects are rulings, where a run is split by a table rule) stay in Python.
+ * Through ctypes each pdfium call costs ~3 000 instructions of argument conversion, several times
+ * the call itself, and a 6-page report needs ~3 000 of them; the table-cell layout touched every
+ * elementary cell and character from Python.  pdfium is not linked: pypdfium2 already loaded it, and
+ * `configure` receives the addresses of the few functions used (so this builds with a C compiler and
+ * Python's headers alone).  What to do with the results (which objects are rulings, how rulings are
+ * merged, which cells' texts form a row) stays in Python (parsers/formats/pdf.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -465,9 +466,9 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pdfium_loops", NULL, -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pdf_loops", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__pdfium_loops(void) {
+PyMODINIT_FUNC PyInit__pdf_loops(void) {
     if (!(name_x0 = PyUnicode_InternFromString("x0")) || !(name_y0 = PyUnicode_InternFromString("y0")) ||
         !(name_x1 = PyUnicode_InternFromString("x1")) || !(name_y1 = PyUnicode_InternFromString("y1")) ||
         !(name_cx = PyUnicode_InternFromString("cx")) || !(name_cy = PyUnicode_InternFromString("cy")))
