@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 
 from lxml import etree
@@ -339,6 +341,10 @@ _STRUCTURE = frozenset({"table", "br"} | _BLOCK)
 
 def _has_structure(element) -> bool:
     """Whether a table, line break or block element sits anywhere inside ``element``."""
+    if len(element) == 1:
+        child = element[0]
+        if not len(child):  # the usual <p><span>…</span></p>: one look at the only child
+            return child.tag in _STRUCTURE
     return any(child.tag in _STRUCTURE for child in element.iterdescendants())
 
 
@@ -515,7 +521,7 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
                 text = collapse(cell.text or "")
             else:
                 text = _tostring(cell, method="text", encoding=str, with_tail=False).strip(_PADDING)
-                if text:
+                if text and not text.isalnum():  # letters and digits only: no space for sure
                     words = text.split(None, 1)  # _has_space(text)
                     if len(words) != 1 or len(words[0]) != len(text):
                         text = cell_text(cell)
@@ -544,5 +550,9 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
         if c > width:
             width = c
     blank = GridCell("", source)
-    grid_rows = [[own.get(c, blank) for c in range(width)] for own in placed[:height]]
-    return Grid(rows=[row for row in grid_rows if any(cell.text for cell in row)], source=source)
+    columns, repeat = range(width), itertools.repeat
+    grid_rows = [list(map(own.get, columns, repeat(blank, width))) for own in placed[:height]]
+    return Grid(rows=[row for row in grid_rows if any(map(_TEXT, row))], source=source)
+
+
+_TEXT = operator.attrgetter("text")

@@ -42,6 +42,7 @@ from parsers.report.labels import (
     make_value,
     similarity,
     split_numbered,
+    values_of,
 )
 
 DISCLOSURE, APPLICATIONS, REVIEW = "active_disclosure", "applications", "review_litigation"
@@ -511,11 +512,7 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
         chosen, unused = align(cells, start, geometry, len(columns))
         if unused:
             tables.notes.append(_unused_note("applications", label, unused))
-        values = {
-            col: make_value(cell.text, cell.source, cell.ocr)
-            for col, cell in zip(columns, chosen, strict=True)
-            if cell is not None
-        }
+        values = values_of(columns, chosen)
         tables.applications.append(ApplicationRow(row_key=key, row_label=label, cells=values))
         if key in ("other_no_correction", "other_unpaid_fee", "other_other"):
             tables.template_votes["2021"] += 1
@@ -617,7 +614,7 @@ def read_review(rows: list[list[GridCell]], tables: Tables) -> None:
             chosen, unused = align(cells, start, [p for p, _ in group] if group else None, len(keys))
             if unused:
                 tables.notes.append(_unused_note("review_litigation", proceeding, unused))
-            values = {k: v for k, cell in zip(keys, chosen, strict=True) if (v := _value(cell)) is not None}
+            values = values_of(keys, chosen)
             tables.review_litigation.append(ReviewRow(proceeding=proceeding, cells=values))
         return
 
