@@ -464,12 +464,13 @@ def _find_tables(index: int, segments: list[Ruling]) -> list[_TablePart]:
 
     offset = len(horizontals)
     vertical_xs = [v.x0 for v in verticals]  # merged verticals come in order of x
+    reach_up = [v.y0 - SNAP for v in verticals]
+    reach_down = [v.y1 + SNAP for v in verticals]
     for hi, h in enumerate(horizontals):
         y = h.y0
         root = find(hi)
         for vi in range(bisect_left(vertical_xs, h.x0 - SNAP), bisect_right(vertical_xs, h.x1 + SNAP)):
-            v = verticals[vi]
-            if v.y0 - SNAP <= y <= v.y1 + SNAP:
+            if reach_up[vi] <= y <= reach_down[vi]:
                 other = find(offset + vi)
                 if other != root:
                     parent[other] = root
