@@ -38,7 +38,11 @@ from operator import attrgetter, itemgetter
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from parsers.formats import _pdf_loops
+try:
+    from parsers.formats._pdf_loops import cell_regions, configure, page_objects, text_chars
+except ImportError as exc:  # a checkout used without installing the project, or a stale build
+    raise ImportError(f"the PDF reader's C loops (parsers/formats/_pdf_loops.c) are not built: {exc}; "
+                      "run `pip install -e .` in the project") from exc
 from parsers.model import Document, Grid, GridCell, Paragraph, Status
 from parsers.report.labels import grid_cell
 
@@ -94,7 +98,7 @@ _close_text_page = _plain(pdfium_c.FPDFText_ClosePage, None, c_void_p)
 _count_chars = _plain(pdfium_c.FPDFText_CountChars, c_int, c_void_p)
 _get_text = _plain(pdfium_c.FPDFText_GetText, c_int, c_void_p, c_int, c_int, c_void_p)
 _get_unicode = _plain(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, c_void_p, c_int)
-_pdf_loops.configure(*(ctypes.cast(function, c_void_p).value for function in (
+configure(*(ctypes.cast(function, c_void_p).value for function in (
     pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds,
     pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_IsGenerated,
 )))
@@ -295,7 +299,7 @@ def _page_chars(
             raw_text = "".join(chr(_get_unicode(handle, i)) for i in range(count))
         verticals = _merge_collinear([r for r in rulings if r.x1 - r.x0 <= SNAP and r.y1 - r.y0 > SNAP], False)
         verticals.sort(key=lambda v: v.x0)
-        chars = _pdf_loops.text_chars(
+        chars = text_chars(
             handle, raw_text, height, [v.x0 for v in verticals], [v.y0 for v in verticals], [v.y1 for v in verticals],
             SNAP, PositionedChar,
         )
@@ -316,7 +320,7 @@ def _page_rulings(
     segments: list[Ruling] = []
     images = 0
     image_share = 0.0
-    for kind, obj, bounds in _pdf_loops.page_objects(handle, count):
+    for kind, obj, bounds in page_objects(handle, count):
         if kind == _IMAGE:
             images += 1
             if bounds is not None:
@@ -776,7 +780,7 @@ def _lay_out_cells(
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     if n_rows < 1 or n_cols < 1:
         return None
-    roots, region_chars = _pdf_loops.cell_regions(xs, ys, horizontals, verticals, chars, list(joins), SNAP)
+    roots, region_chars = cell_regions(xs, ys, horizontals, verticals, chars, list(joins), SNAP)
     return _CellLayout(xs, ys, roots, region_chars, label)
 
 
