@@ -237,6 +237,7 @@ def _metric_of(text: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def _category_of(text: str) -> tuple[str, str] | None:
     norm = compact(text)
     for category, item, keywords in _CATEGORIES:
@@ -549,6 +550,7 @@ def _outcome_candidates(text: str) -> tuple[str, ...]:
     return tuple(key for key, labels in _OUTCOME_LABELS if any(label.startswith(norm) for label in labels))
 
 
+@lru_cache(maxsize=65536)
 def _proceeding_of(text: str) -> str | None:
     norm = compact(text)
     for key, labels in _PROCEEDING_LABELS:
