@@ -339,13 +339,24 @@ def _title(root, metadata: dict[str, str]) -> str | None:
 _STRUCTURE = frozenset({"table", "br"} | _BLOCK)
 
 
-def _has_structure(element) -> bool:
-    """Whether a table, line break or block element sits anywhere inside ``element``."""
+def _flat_text(element) -> str | None:
+    """The text of ``element`` (which has children) when no table, line break or block sits inside; else ``None``.
+
+    Pieces are collapsed one by one afterwards, so whitespace around the only child of the usual
+    ``<p><span>…</span></p>`` may be left out: one look at the child instead of serialising the element.
+    """
     if len(element) == 1:
         child = element[0]
-        if not len(child):  # the usual <p><span>…</span></p>: one look at the only child
-            return child.tag in _STRUCTURE
-    return any(child.tag in _STRUCTURE for child in element.iterdescendants())
+        if not len(child) and isinstance(tag := child.tag, str):
+            if tag in _STRUCTURE:
+                return None
+            text, tail = element.text, child.tail
+            if (text is None or text.isspace()) and (tail is None or tail.isspace()):
+                return child.text or ""
+            return text_of(element)
+    if any(child.tag in _STRUCTURE for child in element.iterdescendants()):
+        return None
+    return text_of(element)
 
 
 class _Walker:
@@ -391,9 +402,13 @@ class _Walker:
             text = element.text
             if text and not text.isspace():
                 line.append(text)
-        elif not _has_structure(element):
+        elif (flat := _flat_text(element)) is not None:
             # no structure inside (styled spans only): take the text in one go
-            line.append(text_of(element))
+            if block:  # a paragraph of its own (what flushing the line would make of it)
+                if text := collapse(flat):
+                    self.blocks.append(Paragraph(text, f"html paragraph {len(self.blocks) + 1}"))
+                return
+            line.append(flat)
         else:
             text = element.text
             if text and not text.isspace():

@@ -12,6 +12,11 @@ def _number(value: Value | None) -> float:
     return value.value if value is not None and value.value is not None else 0.0
 
 
+def _total(values) -> float:
+    """Sum of the numbers of ``values`` (each a ``Value`` or ``None``), blank counting as 0."""
+    return sum([number if value is not None and (number := value.value) is not None else 0.0 for value in values])
+
+
 def _show(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
@@ -32,7 +37,7 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
         cells = row.cells
         if "total" not in cells or cells.keys().isdisjoint(parts):
             continue
-        expected = sum([_number(cells.get(c)) for c in parts])
+        expected = _total(map(cells.get, parts))
         actual = _number(cells["total"])
         if abs(expected - actual) > _EPSILON:
             violations.append(
@@ -72,13 +77,7 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
     if "total_processed" in by_key and results:
         result_cells = [r.cells for r in results]
         for column in APPLICANT_COLUMNS:
-            # _number() inlined: this runs for every column of every result row
-            expected = sum(
-                [
-                    number if (value := cells.get(column)) is not None and (number := value.value) is not None else 0.0
-                    for cells in result_cells
-                ]
-            )
+            expected = _total([cells.get(column) for cells in result_cells])
             actual = _number(by_key["total_processed"].cells.get(column))
             if abs(expected - actual) > _EPSILON:
                 violations.append(
@@ -95,7 +94,7 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
     for row in report.review_litigation:
         if "total" not in row.cells:
             continue
-        expected = sum([_number(row.cells.get(c)) for c in OUTCOME_COLUMNS[:-1]])
+        expected = _total(map(row.cells.get, OUTCOME_COLUMNS[:-1]))
         actual = _number(row.cells["total"])
         if abs(expected - actual) > _EPSILON:
             violations.append(
