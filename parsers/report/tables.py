@@ -80,6 +80,18 @@ def has_values(cells: list[GridCell]) -> bool:
     return any(map(is_value_like, [cell.text for cell in cells]))
 
 
+def row_shape(cells: list[GridCell]) -> tuple[int, bool]:
+    """``(label_end(cells), has_values(cells))`` in one pass: both stop at the row's first value."""
+    end = 0
+    for i, cell in enumerate(cells):
+        text = cell.text
+        if is_value_like(text):
+            return end, True
+        if text.strip():
+            end = i + 1
+    return end, False
+
+
 def align(
     cells: list[GridCell], start: int, positions: list[int] | None, width: int
 ) -> tuple[list[GridCell | None], list[GridCell]]:
@@ -89,7 +101,7 @@ def align(
     geometry).  A column with no cell in the row gets ``None`` (not printed).
     """
     # copies of a merged value cell are the same value, not more values
-    value_cells = [i for i in range(start, len(cells)) if cells[i].origin is None and cells[i].text.strip()]
+    value_cells = [i for i, cell in enumerate(cells[start:], start) if cell.origin is None and cell.text.strip()]
     usable = positions and len(positions) == width and all(map(operator.lt, positions, positions[1:]))
     if usable:
         wanted = set(positions)
@@ -257,7 +269,8 @@ def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
             item = f"20.{cn_number(item_match.group(1))}"
             metrics = []
             continue
-        blank_row = not has_values(cells)
+        start, valued = row_shape(cells)
+        blank_row = not valued
         if blank_row:
             found = [(i, *m) for i, c in enumerate(cells) if c.origin is None and (m := _metric_of(c.text))]
             if found:
@@ -266,7 +279,6 @@ def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
                     if template:
                         tables.template_votes[template] += 1
                 continue
-        start = label_end(cells)
         label = _row_label(cells[:start])
         category = _category_of(label)
         if category is None or not metrics:
@@ -483,14 +495,15 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
     geometry: list[int] | None = None
     header_rows: list[list[GridCell]] = []
     for cells in rows:
-        if not has_values(cells):
+        start, valued = row_shape(cells)
+        if not valued:
             if data_started and _blank_data_row(cells):
                 # a result row printed with every cell blank: its columns are NULL, not absent
-                key = state.classify(cells, label_end(cells))
+                key = state.classify(cells, start)
                 if key not in ("unrecognized", "other"):
-                    chosen, _unused = align(cells, label_end(cells), geometry, len(columns))
+                    chosen, _unused = align(cells, start, geometry, len(columns))
                     values = {col: _value(cell or GridCell("")) for col, cell in zip(columns, chosen, strict=True)}
-                    label = _row_label(cells[: label_end(cells)])
+                    label = _row_label(cells[:start])
                     tables.applications.append(ApplicationRow(row_key=key, row_label=label, cells=values))
                 continue
             if not data_started:
@@ -501,7 +514,6 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
                         positions[key] = i
             state.observe_label_row(cells)
             continue
-        start = label_end(cells)
         if start == 0:
             continue  # values without any label cannot be placed
         if not data_started:
@@ -514,7 +526,7 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
         if unused:
             tables.notes.append(_unused_note("applications", label, unused))
         values = values_of(columns, chosen)
-        tables.applications.append(ApplicationRow(row_key=key, row_label=label, cells=values))
+        tables.applications.append(ApplicationRow(key, label, values))
         if key in ("other_no_correction", "other_unpaid_fee", "other_other"):
             tables.template_votes["2021"] += 1
         elif key == "other":
