@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import statistics
-import time
 from pathlib import Path
+
+from cpu_rate import batch_rates
 
 from parsers import parse
 from parsers.model import Status
@@ -52,22 +52,16 @@ def inflated_html_report(target_bytes: int = 100_000) -> bytes:
     return (page[:marker] + filler + page[marker:]).encode("utf-8")
 
 
-def measure(data: bytes, filename: str, seconds: float, batches: int = 7) -> tuple[float, float, float]:
-    """Reports per CPU second of this process: (best batch, median batch), and the wall-clock rate.
-
-    The best batch is the figure least disturbed by other work on the machine (like ``timeit``).
-    """
+def measure(data: bytes, filename: str, seconds: float) -> tuple[float, float, float]:
+    """Reports per CPU second of this process: (best batch, median batch), and the wall-clock rate."""
     report = parse(data, filename=filename)
     assert report.status == Status.FULL, (filename, report.status, report.status_detail)
-    rates, parses, wall = [], 0, time.perf_counter()
-    while len(rates) < batches:
-        count, cpu, started = 0, time.process_time(), time.perf_counter()
-        while time.perf_counter() - started < seconds / batches:
-            parse(data, filename=filename)
-            count += 1
-        rates.append(count / (time.process_time() - cpu))
-        parses += count
-    return max(rates), statistics.median(rates), parses / (time.perf_counter() - wall)
+
+    def one() -> int:
+        parse(data, filename=filename)
+        return 1
+
+    return batch_rates(one, seconds)
 
 
 def main() -> None:
