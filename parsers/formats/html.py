@@ -94,6 +94,7 @@ _META_NAMES = (
     "publishdate",
     "Url",
 )
+_META_BY_LOWER_NAME = {name.lower(): name for name in _META_NAMES}
 #: Labels of the 信息公开 metadata block, normalised (no spaces, no colon).
 METADATA_LABELS = (
     "信息索引号",
@@ -218,11 +219,9 @@ def read_metadata(root, body=None) -> dict[str, str]:
         return metadata
     metadata: dict[str, str] = {}
     for meta in root.iter("meta"):
-        name = (meta.get("name") or meta.get("property") or "").lower()
-        content = meta.get("content", "")
-        for wanted in _META_NAMES:
-            if name == wanted.lower() and content.strip():
-                metadata.setdefault(wanted, collapse(content))
+        wanted = _META_BY_LOWER_NAME.get((meta.get("name") or meta.get("property") or "").lower())
+        if wanted is not None and (content := meta.get("content", "")).strip():
+            metadata.setdefault(wanted, collapse(content))
     for element in root.iter("td", "th", "span", "label", "b", "strong", "li", "dt", "p", "em", "div", "font"):
         own = (element.text or "").lstrip(" \t\r\n\u3000\xa0")
         # cheap test first: pages have thousands of elements, a handful of labels
@@ -374,7 +373,7 @@ class _Walker:
         text = join_lines(self.line)
         self.line = []
         if text:
-            self.blocks.append(Paragraph(text=text, source=f"html paragraph {len(self.blocks) + 1}"))
+            self.blocks.append(Paragraph(text, f"html paragraph {len(self.blocks) + 1}"))
 
     def walk(self, element):
         self._visit(element)
