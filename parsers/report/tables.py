@@ -150,9 +150,6 @@ def _unused_note(table: str, label: str, unused: list[GridCell]) -> str:
 # Locating the tables
 
 
-_DISCLOSURE_MARK = re.compile(r"第二十条|信息内容|本年制发件数|本年新制作数量|处理决定数量")
-_APPLICATION_MARK = re.compile(r"申请人情况|自然人|勾稽关系|本年新收|商业企业")
-_REVIEW_MARK = re.compile(r"行政复议|行政诉讼|复议后起诉|直接起诉")
 _SECTION_KIND = (
     (re.compile(r"主动公开"), DISCLOSURE),
     (re.compile(r"收到和处理|依申请"), APPLICATIONS),
@@ -162,13 +159,21 @@ _HEADING = re.compile(r"^\s*[一二三四五六七]\s*[、.．]")
 
 
 def _row_kind(cells: list[GridCell]) -> str | None:
-    # the marks hold no character that halfwidth() folds, so the printed text is searched as it is
+    # The words that mark each table, as plain substring tests (a regex alternation would try every
+    # position of the row's text, and this runs for every row of every grid).  They hold no character
+    # that halfwidth() folds, so the printed text is searched as it is.
     text = "".join([c.text for c in cells])
-    if _REVIEW_MARK.search(text) and not _APPLICATION_MARK.search(text):
+    if "申请人情况" in text or "自然人" in text or "勾稽关系" in text or "本年新收" in text or "商业企业" in text:
+        return APPLICATIONS  # a row with the words of both 三 and 四 belongs to 三
+    if "行政复议" in text or "行政诉讼" in text or "复议后起诉" in text or "直接起诉" in text:
         return REVIEW
-    if _APPLICATION_MARK.search(text):
-        return APPLICATIONS
-    if _DISCLOSURE_MARK.search(text):
+    if (
+        "第二十条" in text
+        or "信息内容" in text
+        or "本年制发件数" in text
+        or "本年新制作数量" in text
+        or "处理决定数量" in text
+    ):
         return DISCLOSURE
     return None
 
