@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
 
-from parsers.model import GridCell
-from parsers.report.labels import compact, make_value, parse_number, split_numbered
+from parsers.model import GridCell, Value
+from parsers.report.labels import compact, grid_cell, make_value, parse_number, split_numbered, values_of
 from parsers.report.tables import APPLICATION_ROWS, GROUPS, RowState
 
 GROUP_PRINTED = {
@@ -156,3 +157,17 @@ def test_numbers_as_printed(raw, number):
     assert value.value == number
     assert value.raw == raw  # the printed text is kept exactly
     assert parse_number(raw) == number
+
+
+def test_fast_constructors_build_the_same_frozen_objects():
+    """grid_cell/make_value/values_of fill the instance dict directly: every field must be there."""
+    cell = grid_cell("12", "html table 1 row 2 col 3", (1, 2))
+    assert cell == GridCell("12", "html table 1 row 2 col 3", (1, 2))
+    assert vars(cell) == dataclasses.asdict(GridCell("12", "html table 1 row 2 col 3", (1, 2)))
+    assert make_value("1,234", "p. 3", True) == Value(1234.0, "1,234", "p. 3", True)
+    assert vars(make_value("—")) == dataclasses.asdict(Value(None, "—"))
+    ocr_cell = GridCell("７", "page 1", ocr=True)
+    values = values_of(("upheld", "corrected", "other"), [cell, None, ocr_cell])
+    assert values == {"upheld": Value(12.0, "12", cell.source), "other": Value(7.0, "７", "page 1", True)}
+    assert all(vars(value) == dataclasses.asdict(value) for value in values.values())
+    assert hash(values["upheld"]) == hash(Value(12.0, "12", cell.source))
