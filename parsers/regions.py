@@ -40,6 +40,13 @@ class _Divisions:
                 self._index(short, code)
         self.longest = max(map(len, self.codes_by_name))
         self.full_names = frozenset(self.name_of.values())
+        # A name can start at a position only if it starts with that character: trying just the
+        # lengths of the names that do is ~10x fewer slices than every length up to the longest.
+        lengths: dict[str, set[int]] = {}
+        for name in self.codes_by_name:
+            if len(name) >= 2:
+                lengths.setdefault(name[0], set()).add(len(name))
+        self.lengths_by_first = {first: sorted(sizes, reverse=True) for first, sizes in lengths.items()}
 
     def is_full_names(self, text: str) -> bool:
         """``text`` is nothing but full division names, the last one a government's place (北京市东城区, 湛河区)."""
@@ -57,10 +64,11 @@ class _Divisions:
     def mentions(self, text: str) -> list[list[str]]:
         """Codes of each division name in ``text``, longest name first at each position, left to right."""
         found: list[list[str]] = []
-        i = 0
-        while i < len(text) - 1:
-            for size in range(min(self.longest, len(text) - i), 1, -1):
-                codes = self.codes_by_name.get(text[i : i + size])
+        codes_by_name, lengths_by_first = self.codes_by_name, self.lengths_by_first
+        i, end = 0, len(text)
+        while i < end - 1:
+            for size in lengths_by_first.get(text[i], ()):
+                codes = codes_by_name.get(text[i : i + size]) if size <= end - i else None
                 if codes:
                     found.append(codes)
                     i += size
