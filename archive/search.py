@@ -112,7 +112,7 @@ def index_tokens(text: str | None) -> str:
 
 
 def fts_query(query: str) -> str:
-    """Rewrite a user's query into an FTS5 query over bigram tokens.
+    """Rewrite a user's query into an FTS5 query over the bigram and trigram tokens of the index.
 
     Every whitespace-separated term must occur as a substring: a phrase of its trigrams when it
     has three characters or more, of its bigrams when two; a one-character term matches any token
