@@ -38,6 +38,9 @@ from warcio.warcwriter import WARCWriter
 
 HEADER_PREFIX = "WARC-Xxgknb-"
 _CHUNK = 1 << 20
+#: Reading one record back: most records are far smaller than :data:`_CHUNK`, and a 1 MB read (and
+#: the copy of what follows the record) cost more than decompressing a typical record.
+_RECORD_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -207,16 +210,16 @@ def _header_value(value: object) -> str:
     return " ".join(text.split())
 
 
-def _members(path: Path, start: int = 0) -> Iterator[tuple[int, int, bytes | None]]:
-    """(offset, length, decompressed bytes) of each complete gzip member from ``start``; a final
-    ``(offset, 0, None)`` marks a truncated or corrupt tail."""
+def _members(path: Path, start: int = 0, chunk: int = _CHUNK) -> Iterator[tuple[int, int, bytes | None]]:
+    """(offset, length, decompressed bytes) of each complete gzip member from ``start``, reading
+    ``chunk`` bytes at a time; a final ``(offset, 0, None)`` marks a truncated or corrupt tail."""
     with open(path, "rb") as handle:
         handle.seek(start)
         offset = start
         pending = b""
         while True:
             if not pending:
-                pending = handle.read(_CHUNK)
+                pending = handle.read(chunk)
                 if not pending:
                     return
             decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -234,7 +237,7 @@ def _members(path: Path, start: int = 0) -> Iterator[tuple[int, int, bytes | Non
                     pending = decompressor.unused_data
                     break
                 consumed += len(pending)
-                pending = handle.read(_CHUNK)
+                pending = handle.read(chunk)
                 if not pending:
                     yield offset, 0, None
                     return
@@ -282,10 +285,10 @@ def _parse(offset: int, length: int, raw: bytes) -> ArchivedRecord | None:
     return record
 
 
-def iter_records(path: Path, start: int = 0) -> Iterator[ArchivedRecord]:
+def iter_records(path: Path, start: int = 0, *, chunk: int = _CHUNK) -> Iterator[ArchivedRecord]:
     """Every complete, well-formed record of ``path`` from byte ``start``; stops silently before a
     truncated or corrupt tail (use :func:`valid_length` to know whether there was one)."""
-    for offset, length, raw in _members(Path(path), start):
+    for offset, length, raw in _members(Path(path), start, chunk):
         if raw is None:
             return
         record = _parse(offset, length, raw)
@@ -315,6 +318,6 @@ def repair(path: Path) -> int:
 
 def read_record(path: Path, offset: int) -> ArchivedRecord | None:
     """The record starting at ``offset`` (as stored in the index)."""
-    for record in iter_records(path, offset):
+    for record in iter_records(path, offset, chunk=_RECORD_CHUNK):
         return record
     return None
