@@ -19,10 +19,18 @@ Design choices a reader of the database should know:
 
 from __future__ import annotations
 
+import sqlite3
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("xxgknb")
+
+
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether the corpus has table ``name``: editions differ (the numbers-only snapshot has no
+    texts, a corpus not yet prepared for publishing has no summaries or search index)."""
+    return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
 
 
 @migrations()

@@ -17,6 +17,7 @@ import hashlib
 import re
 import sqlite3
 
+from archive.schema import has_table
 from archive.search import REPORT_FINGERPRINT_SQL
 
 STATE_TABLE = "summary_state"
@@ -81,8 +82,7 @@ def corpus_signature(conn: sqlite3.Connection) -> str:
 
 
 def _stored_signature(conn: sqlite3.Connection) -> str | None:
-    exists = conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [STATE_TABLE]).fetchone()
-    if exists is None:
+    if not has_table(conn, STATE_TABLE):
         return None
     row = conn.execute(f"select signature from {STATE_TABLE} where name = 'corpus'").fetchone()
     return row[0] if row else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive import warc
+from archive.schema import has_table
 
 #: Formats a browser may show inline as text; everything else is offered as a download.
 _TEXT_FORMATS = {"html", "text", "txt", "xml", "htm"}
@@ -47,8 +48,7 @@ def locate(conn: sqlite3.Connection, report_id: str, archive_root: str | None) -
     if report is None:
         return None
     url, final_url, sha256, fmt = report
-    has_index = conn.execute("select 1 from sqlite_master where type = 'table' and name = 'warc_records'").fetchone()
-    if not has_index:
+    if not has_table(conn, "warc_records"):
         return ArchivedCopy(False, "这个语料库没有 WARC 存档索引 / this corpus has no WARC archive index", format=fmt)
     row = conn.execute(
         "select warc_file, offset, content_type, fetched_at from warc_records"

@@ -18,6 +18,7 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import path_with_added_args, path_with_removed_args
 
+from archive.schema import has_table
 from archive.summaries import FACET_COLUMNS, FACET_TABLE
 
 #: Arguments that change neither the rows a page is about nor how they are counted.
@@ -96,7 +97,4 @@ class CountedFacet(ColumnFacet):
         return facet_results, facets_timed_out
 
     async def _has_counts(self) -> bool:
-        found = await self.ds.execute(
-            self.database, "select 1 from sqlite_master where type = 'table' and name = ?", [FACET_TABLE]
-        )
-        return bool(found.rows)
+        return await self.ds.get_database(self.database).execute_fn(lambda conn: has_table(conn, FACET_TABLE))

@@ -30,6 +30,7 @@ from datasette.database import QueryInterrupted
 from datasette.filters import FilterArguments
 from datasette.utils.asgi import NotFound, Response
 
+from archive.schema import has_table
 from archive.search import SEARCH_TABLE, STATE_TABLE, fts_query
 from archive.summaries import FACET_COLUMNS
 from publish import archived, report_page
@@ -75,10 +76,7 @@ def corpus_name(datasette) -> str:
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette) -> None:
     # trylast: Datasette's own escape_fts is registered by an earlier hook call and must be
     # replaced, but only for databases that carry our bigram index.
-    has_bigram_index = conn.execute(
-        "select 1 from sqlite_master where type = 'table' and name = ?", [STATE_TABLE]
-    ).fetchone()
-    if has_bigram_index:
+    if has_table(conn, STATE_TABLE):
         conn.create_function("escape_fts", 1, fts_query, deterministic=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections import OrderedDict
 
+from archive.schema import has_table
 from parsers.model import APPLICANT_COLUMNS, OUTCOME_COLUMNS, PROCEEDINGS
 
 SECTION_NUMERALS = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
@@ -201,7 +202,7 @@ def _review(conn: sqlite3.Connection, report_id: str, flagged: set[str]) -> list
 
 def _sections(conn: sqlite3.Connection, report_id: str) -> list[dict]:
     # The numbers-only edition (xxgknb snapshot) has no section texts.
-    if conn.execute("select 1 from sqlite_master where type = 'table' and name = 'sections'").fetchone() is None:
+    if not has_table(conn, "sections"):
         return []
     return [
         dict(row) | {"numeral": SECTION_NUMERALS.get(row["number"], str(row["number"]))}

@@ -87,7 +87,7 @@ def corpus_problem(db_path: str | Path) -> str | None:
             return f"the publishing schema (migration {PUBLISH_MIGRATION}) is not applied"
         if not has_search_index(conn):
             # The numbers-only snapshot has neither texts nor index: served without search.
-            if _has_table(conn, "report_texts"):
+            if schema.has_table(conn, "report_texts"):
                 return "the search index is missing"
         elif not search.is_current(conn):
             return "the search index is out of date"
@@ -102,12 +102,8 @@ def corpus_problem(db_path: str | Path) -> str | None:
         conn.close()
 
 
-def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
-
-
 def has_search_index(conn: sqlite3.Connection) -> bool:
-    return _has_table(conn, search.SEARCH_TABLE) and _has_table(conn, search.STATE_TABLE)
+    return schema.has_table(conn, search.SEARCH_TABLE) and schema.has_table(conn, search.STATE_TABLE)
 
 
 def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
@@ -124,7 +120,7 @@ def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
     try:
         db.execute("PRAGMA busy_timeout=30000")
         schema.apply(db)
-        if has_search_index(db.conn) or _has_table(db.conn, "report_texts"):
+        if has_search_index(db.conn) or schema.has_table(db.conn, "report_texts"):
             refresh = search.refresh_index(db.conn)
         else:  # the numbers-only edition: no texts to index
             refresh = search.IndexRefresh(indexed=0, rebuilt=False, stale=0)
