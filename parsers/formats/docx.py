@@ -10,7 +10,11 @@ and the copies carry :attr:`GridCell.origin`, so a merged value is counted once.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -101,93 +105,56 @@ class _Numbering:
 
     def __init__(self, archive: BoundedZip, namespace: str) -> None:
         self.namespace = namespace
-        self._tags: dict[str, str] = {}
         self.archive: BoundedZip | None = archive if "word/numbering.xml" in archive.names else None
-        self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}
-        self.abstract_of: dict[str, str] = {}
-        self.start_override: dict[tuple[str, int], int] = {}
+        self.definitions = _NO_DEFINITIONS
         self.style_numbering: dict[str, tuple[str, int]] = {}
         self.counters: dict[str, dict[int, int]] = {}
-
-    def w(self, local: str) -> str:
-        tag = self._tags.get(local)
-        if tag is None:
-            tag = self._tags[local] = f"{{{self.namespace}}}{local}"
-        return tag
+        w = _Tags(namespace)
+        self._val = w("val")
+        self._properties, self._num_pr, self._style = w("pPr"), w("numPr"), w("pStyle")
+        self._num_id, self._level = w("numId"), w("ilvl")
+        self._properties_tag = _clark(namespace, "pPr")
 
     def _load(self) -> None:
         """Read the list definitions when the first paragraph that may be numbered comes (most have none)."""
         archive, self.archive = self.archive, None
-        self._read_numbering(archive.read_xml("word/numbering.xml"))
-        if self.levels and "word/styles.xml" in archive.names:
+        self.definitions = _cached(_numbering_cache, self.namespace, archive.read("word/numbering.xml"),
+                                   _read_numbering)
+        if self.definitions.levels and "word/styles.xml" in archive.names:
             styles = archive.read("word/styles.xml")
             if b"numPr" in styles:
-                self._read_styles(parse_xml(styles, "word/styles.xml"))
-
-    def _val(self, element: etree._Element | None, default: str | None = None) -> str | None:
-        return default if element is None else element.get(self.w("val"), default)
-
-    def _read_numbering(self, root: etree._Element) -> None:
-        w = self.w
-        for abstract in root.iter(w("abstractNum")):
-            levels = self.levels.setdefault(abstract.get(w("abstractNumId"), ""), {})
-            for level in abstract.iter(w("lvl")):
-                start = int(self._val(level.find(w("start")), "1") or 1)
-                levels[int(level.get(w("ilvl"), "0"))] = (
-                    start, self._val(level.find(w("numFmt")), "decimal") or "decimal",
-                    self._val(level.find(w("lvlText")), "") or "")
-        for num in root.iter(w("num")):
-            num_id = num.get(w("numId"), "")
-            self.abstract_of[num_id] = self._val(num.find(w("abstractNumId")), "") or ""
-            for override in num.iter(w("lvlOverride")):
-                start = override.find(w("startOverride"))
-                if start is not None:
-                    self.start_override[(num_id, int(override.get(w("ilvl"), "0")))] = int(self._val(start, "1"))
-
-    def _read_styles(self, root: etree._Element) -> None:
-        w = self.w
-        based_on: dict[str, str] = {}
-        own: dict[str, tuple[str, int]] = {}
-        for style in root.iter(w("style")):
-            style_id = style.get(w("styleId"), "")
-            parent = self._val(style.find(w("basedOn")))
-            if parent:
-                based_on[style_id] = parent
-            num_pr = style.find(f"{w('pPr')}/{w('numPr')}")
-            if num_pr is not None:
-                own[style_id] = (self._val(num_pr.find(w("numId")), "0") or "0",
-                                 int(self._val(num_pr.find(w("ilvl")), "0") or 0))
-        for style_id in set(own) | set(based_on):
-            seen, current = set(), style_id
-            while current and current not in own and current not in seen:
-                seen.add(current)
-                current = based_on.get(current)
-            if current in own:
-                self.style_numbering[style_id] = own[current]
+                self.style_numbering = _cached(_style_cache, self.namespace, styles, _read_styles)
 
     def label(self, paragraph: etree._Element) -> str:
         """The number Word prints before ``paragraph``, advancing the list's counters; ``""`` for none."""
-        if self.archive is None and not self.levels:
+        if self.archive is None and not self.definitions.levels:
             return ""
-        w = self.w
-        properties = paragraph.find(w("pPr"))
-        if properties is None:
-            return ""
-        num_pr = properties.find(w("numPr"))
-        style = self._val(properties.find(w("pStyle")))
+        # w:pPr comes first in a paragraph when it is there at all; find() is the slow way to learn it.
+        properties = paragraph[0] if len(paragraph) else None
+        if properties is None or properties.tag != self._properties_tag:
+            properties = paragraph.find(self._properties)
+            if properties is None:
+                return ""
+        num_pr = properties.find(self._num_pr)
+        style_element = properties.find(self._style)
+        style = None if style_element is None else style_element.get(self._val)
         if self.archive is not None and (num_pr is not None or style):
             self._load()
-        if not self.levels:
+        definitions = self.definitions
+        if not definitions.levels:
             return ""
         num_id, level = self.style_numbering.get(style, ("0", 0)) if style else ("0", 0)
         if num_pr is not None:
-            num_id = self._val(num_pr.find(w("numId")), num_id) or num_id
-            level = int(self._val(num_pr.find(w("ilvl")), str(level)) or level)
-        levels = self.levels.get(self.abstract_of.get(num_id, ""))
+            element = num_pr.find(self._num_id)
+            num_id = (num_id if element is None else element.get(self._val, num_id)) or num_id
+            element = num_pr.find(self._level)
+            level = int((str(level) if element is None else element.get(self._val, str(level))) or level)
+        levels = definitions.levels.get(definitions.abstract_of.get(num_id, ""))
         if num_id == "0" or not levels or level not in levels:
             return ""
+        start_override = definitions.start_override
         counters = self.counters.setdefault(num_id, {})
-        start = self.start_override.get((num_id, level), levels[level][0])
+        start = start_override.get((num_id, level), levels[level][0])
         counters[level] = counters.get(level, start - 1) + 1
         for deeper in [k for k in counters if k > level]:
             del counters[deeper]
@@ -199,10 +166,120 @@ class _Numbering:
             k = int(match.group(1)) - 1
             if k not in levels:
                 return ""
-            value = counters.get(k, self.start_override.get((num_id, k), levels[k][0]))
+            value = counters.get(k, start_override.get((num_id, k), levels[k][0]))
             return format_number(value, levels[k][1])
 
-        return re.sub(r"%(\d)", number, text)
+        return _LEVEL_PLACEHOLDER.sub(number, text)
+
+
+_LEVEL_PLACEHOLDER = re.compile(r"%(\d)")
+
+
+class _Tags:
+    """``{namespace}local`` names as lxml's find/iter/get take them, made once per name."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        self._tags: dict[str, str] = {}
+
+    def __call__(self, local: str) -> str:
+        tag = self._tags.get(local)
+        if tag is None:
+            tag = self._tags[local] = f"{{{self.namespace}}}{local}"
+        return tag
+
+
+def _clark(namespace: str, local: str) -> str:
+    """The ``.tag`` lxml gives an element ``local`` of ``namespace`` (no braces without one)."""
+    return f"{{{namespace}}}{local}" if namespace else local
+
+
+@dataclass(frozen=True)
+class _Definitions:
+    """What ``word/numbering.xml`` defines: levels of each ``w:abstractNum`` as (start, format, text),
+    the abstract list behind each ``w:num``, and the ``w:startOverride`` of (num, level)."""
+
+    levels: dict[str, dict[int, tuple[int, str, str]]]
+    abstract_of: dict[str, str]
+    start_override: dict[tuple[str, int], int]
+
+
+_NO_DEFINITIONS = _Definitions({}, {}, {})
+
+
+def _read_numbering(content: bytes, namespace: str) -> _Definitions:
+    root = parse_xml(content, "word/numbering.xml")
+    w = _Tags(namespace)
+    val = w("val")
+
+    def value(element: etree._Element | None, default: str) -> str:
+        return default if element is None else element.get(val, default)
+
+    definitions = _Definitions({}, {}, {})
+    for abstract in root.iter(w("abstractNum")):
+        levels = definitions.levels.setdefault(abstract.get(w("abstractNumId"), ""), {})
+        for level in abstract.iter(w("lvl")):
+            start = int(value(level.find(w("start")), "1") or 1)
+            levels[int(level.get(w("ilvl"), "0"))] = (
+                start, value(level.find(w("numFmt")), "decimal") or "decimal",
+                value(level.find(w("lvlText")), "") or "")
+    for num in root.iter(w("num")):
+        num_id = num.get(w("numId"), "")
+        definitions.abstract_of[num_id] = value(num.find(w("abstractNumId")), "") or ""
+        for override in num.iter(w("lvlOverride")):
+            start = override.find(w("startOverride"))
+            if start is not None:
+                definitions.start_override[(num_id, int(override.get(w("ilvl"), "0")))] = int(value(start, "1"))
+    return definitions
+
+
+def _read_styles(content: bytes, namespace: str) -> dict[str, tuple[str, int]]:
+    """Style id → (numId, ilvl) of the list numbering it carries, itself or through ``w:basedOn``."""
+    root = parse_xml(content, "word/styles.xml")
+    w = _Tags(namespace)
+    val = w("val")
+    based_on: dict[str, str] = {}
+    own: dict[str, tuple[str, int]] = {}
+    for style in root.iter(w("style")):
+        style_id = style.get(w("styleId"), "")
+        parent = style.find(w("basedOn"))
+        parent = None if parent is None else parent.get(val)
+        if parent:
+            based_on[style_id] = parent
+        num_pr = style.find(f"{w('pPr')}/{w('numPr')}")
+        if num_pr is not None:
+            num_id, level = num_pr.find(w("numId")), num_pr.find(w("ilvl"))
+            own[style_id] = ((num_id.get(val, "0") if num_id is not None else "0") or "0",
+                             int((level.get(val, "0") if level is not None else "0") or 0))
+    numbering: dict[str, tuple[str, int]] = {}
+    for style_id in set(own) | set(based_on):
+        seen, current = set(), style_id
+        while current and current not in own and current not in seen:
+            seen.add(current)
+            current = based_on.get(current)
+        if current in own:
+            numbering[style_id] = own[current]
+    return numbering
+
+
+#: Reports of one portal or template carry the same numbering.xml and styles.xml byte for byte; the
+#: python-docx template's styles.xml alone is 350 KB, whose parse cost more than reading the body.
+#: So what they define is kept, by SHA-256 of the bytes (and namespace), for the next document.
+_CACHE_SIZE = 64
+_numbering_cache: dict[tuple[str, bytes], _Definitions] = {}
+_style_cache: dict[tuple[str, bytes], dict[str, tuple[str, int]]] = {}
+
+
+def _cached(cache: dict, namespace: str, content: bytes, read: Callable) -> Any:
+    """``read(content, namespace)``, remembered; the result is shared, so callers never change it."""
+    key = (namespace, hashlib.sha256(content).digest())
+    found = cache.get(key)
+    if found is None:
+        found = read(content, namespace)
+        if len(cache) >= _CACHE_SIZE:
+            del cache[next(iter(cache))]
+        cache[key] = found
+    return found
 
 
 def _namespace(root: etree._Element) -> str:
@@ -230,25 +307,33 @@ class _BodyReader:
     def __init__(self, namespace: str, numbering: _Numbering) -> None:
         self.ns = namespace
         self.numbering = numbering
-        self._tags: dict[str, str] = {}
+        self.w = w = _Tags(namespace)
         self.blocks: list[Paragraph | Grid] = []
         self.warnings: list[str] = []
         self.images = 0
         self.table_count = 0
         self.paragraph_count = 0
+        # Elements are told apart by local name, whatever their namespace; a tag's local name is
+        # worked out once per distinct tag rather than once per element.
+        self._local_names: dict[object, str] = {}
+        self._paragraph, self._table, self._content, self._val = w("p"), w("tbl"), w("sdtContent"), w("val")
+        self._text_tags = (w("t"), w("tab"), w("br"), w("cr"), w("drawing"), w("pict"))
+        self._text, self._tab = _clark(namespace, "t"), _clark(namespace, "tab")
+        self._breaks = (_clark(namespace, "br"), _clark(namespace, "cr"))
+        self._tab_stops = w("tabs")
+        self._row_properties, self._grid_before = w("trPr"), w("gridBefore")
+        self._cell_properties_tag = _clark(namespace, "tcPr")
+        self._cell_property_names = {_clark(namespace, local): local for local in ("gridSpan", "vMerge", "hMerge")}
 
-    def w(self, local: str) -> str:
-        tag = self._tags.get(local)
-        if tag is None:
-            tag = self._tags[local] = f"{{{self.ns}}}{local}"
-        return tag
-
-    def attr(self, element: etree._Element | None, local: str) -> str | None:
-        return None if element is None else element.get(self.w(local))
+    def local_name(self, tag: object) -> str:
+        local = self._local_names.get(tag)
+        if local is None:
+            local = self._local_names[tag] = etree.QName(tag).localname if isinstance(tag, str) else ""
+        return local
 
     def read_container(self, container: etree._Element) -> None:
         for child in container:
-            tag = etree.QName(child).localname if isinstance(child.tag, str) else ""
+            tag = self.local_name(child.tag)
             if tag == "p":
                 self.paragraph_count += 1
                 text = self.paragraph_text(child)
@@ -266,15 +351,16 @@ class _BodyReader:
                 if grid.rows:
                     self.blocks.append(grid)
             elif tag in ("sdt", "customXml"):
-                content = child.find(self.w("sdtContent")) if tag == "sdt" else child
+                content = child.find(self._content) if tag == "sdt" else child
                 if content is not None:
                     self.read_container(content)
 
     def own(self, element: etree._Element, local: str) -> list[etree._Element]:
         """Children named ``local``, looking through content-control and custom-XML wrappers."""
         found = []
+        local_name = self.local_name
         for child in element:
-            tag = etree.QName(child).localname if isinstance(child.tag, str) else ""
+            tag = local_name(child.tag)
             if tag == local:
                 found.append(child)
             elif tag in ("sdt", "sdtContent", "customXml"):
@@ -282,21 +368,25 @@ class _BodyReader:
         return found
 
     def holds_tables(self, table: etree._Element) -> bool:
-        nested = f".//{self.w('tbl')}"
-        return any(tc.find(nested) is not None for tr in self.own(table, "tr") for tc in self.own(tr, "tc"))
+        for nested in table.iter(self._table):
+            if nested is not table:
+                break
+        else:
+            return False  # no table inside at all, the usual case
+        nested_path = f".//{self._table}"
+        return any(tc.find(nested_path) is not None for tr in self.own(table, "tr") for tc in self.own(tr, "tc"))
 
     def paragraph_text(self, paragraph: etree._Element) -> str:
         parts: list[str] = [self.numbering.label(paragraph)]
-        tab_stops = self.w("tabs")
-        for node in paragraph.iter(self.w("t"), self.w("tab"), self.w("br"), self.w("cr"), self.w("drawing"),
-                                   self.w("pict")):
-            local = etree.QName(node).localname
-            if local == "t":
+        text_tag, tab_tag, breaks = self._text, self._tab, self._breaks
+        for node in paragraph.iter(*self._text_tags):
+            tag = node.tag
+            if tag == text_tag:
                 parts.append(node.text or "")
-            elif local == "tab":
-                if node.getparent().tag != tab_stops:  # w:tabs/w:tab defines a tab stop, not a tab
+            elif tag == tab_tag:
+                if node.getparent().tag != self._tab_stops:  # w:tabs/w:tab defines a tab stop, not a tab
                     parts.append("\t")
-            elif local in ("br", "cr"):
+            elif tag in breaks:
                 parts.append("\n")
             else:
                 self.images += 1
@@ -304,11 +394,30 @@ class _BodyReader:
 
     def cell_text(self, cell: etree._Element) -> str:
         # Nested tables are rare in reports; their text stays in the outer cell, in order.
-        paragraphs = [self.paragraph_text(p) for p in cell.iter(self.w("p"))]
-        return _collapse(" ".join(p for p in paragraphs if p.strip()))
+        paragraph_text = self.paragraph_text
+        text = " ".join(p for p in map(paragraph_text, cell.iter(self._paragraph)) if p.strip())
+        return _collapse(text)
+
+    def cell_properties(self, tc: etree._Element) -> dict[str, etree._Element] | None:
+        """The first ``w:gridSpan``, ``w:vMerge`` and ``w:hMerge`` in the cell's ``w:tcPr``, by local name;
+        ``None`` without a ``w:tcPr``."""
+        properties = tc[0] if len(tc) else None
+        if properties is None or properties.tag != self._cell_properties_tag:
+            properties = tc.find(self.w("tcPr"))
+            if properties is None:
+                return None
+        found: dict[str, etree._Element] = {}
+        names = self._cell_property_names
+        for child in properties:
+            local = names.get(child.tag)
+            if local is not None and local not in found:
+                found[local] = child
+        return found
 
     def read_table(self, table: etree._Element, number: int) -> Grid:
         rows: list[list[GridCell | None]] = []
+        val = self._val
+        source_of = self._source
         # grid column -> (row, col) of the cell a vertical merge started in
         open_merges: dict[int, tuple[int, int]] = {}
         for row_index, tr in enumerate(self.own(table, "tr")):
@@ -316,21 +425,22 @@ class _BodyReader:
                 self.warnings.append(f"docx table {number}: cut after {MAX_TABLE_ROWS} rows")
                 break
             row: list[GridCell | None] = []
-            properties = tr.find(self.w("trPr"))
-            before = self._int(self.attr(properties.find(self.w("gridBefore")) if properties is not None else None,
-                                         "val"))
-            row.extend(GridCell(text="", source=self._source(number, row_index, len(row) + i)) for i in range(before))
+            properties = tr.find(self._row_properties)
+            before = properties.find(self._grid_before) if properties is not None else None
+            before = self._int(before.get(val) if before is not None else None)
+            row.extend(GridCell(text="", source=source_of(number, row_index, len(row) + i)) for i in range(before))
             for tc in self.own(tr, "tc"):
-                tc_properties = tc.find(self.w("tcPr"))
+                tc_properties = self.cell_properties(tc)
                 span = 1
                 merge = None
                 if tc_properties is not None:
-                    span = max(1, self._int(self.attr(tc_properties.find(self.w("gridSpan")), "val"), 1))
-                    v_merge = tc_properties.find(self.w("vMerge"))
+                    grid_span = tc_properties.get("gridSpan")
+                    span = max(1, self._int(grid_span.get(val) if grid_span is not None else None, 1))
+                    v_merge = tc_properties.get("vMerge")
                     if v_merge is not None:
-                        merge = self.attr(v_merge, "val") or "continue"
-                    h_merge = tc_properties.find(self.w("hMerge"))
-                    if h_merge is not None and (self.attr(h_merge, "val") or "continue") == "continue" and row:
+                        merge = v_merge.get(val) or "continue"
+                    h_merge = tc_properties.get("hMerge")
+                    if h_merge is not None and (h_merge.get(val) or "continue") == "continue" and row:
                         # Word 97-era horizontal merge: this cell continues the one on its left.
                         left = row[-1]
                         origin = left.origin or (row_index, len(row) - 1)
@@ -349,19 +459,20 @@ class _BodyReader:
                     row.extend(GridCell(text=text, source=source, origin=origin) for _ in range(span))
                     continue
                 text = self.cell_text(tc)
-                source = self._source(number, row_index, column)
+                source = source_of(number, row_index, column)
                 row.append(GridCell(text=text, source=source))
                 for _ in range(1, span):
                     row.append(GridCell(text=text, source=source, origin=(row_index, column)))
-                for offset in range(span):
-                    open_merges.pop(column + offset, None)
+                if open_merges:
+                    for offset in range(span):
+                        open_merges.pop(column + offset, None)
                 if merge == "restart":
                     open_merges[column] = (row_index, column)
             rows.append(row)
         width = max((len(row) for row in rows), default=0)
         grid_rows = [
             [cell or GridCell(text="") for cell in row]
-            + [GridCell(text="", source=self._source(number, r, c)) for c in range(len(row), width)]
+            + [GridCell(text="", source=source_of(number, r, c)) for c in range(len(row), width)]
             for r, row in enumerate(rows)
         ]
         return Grid(rows=grid_rows, source=f"docx table {number}")
@@ -376,4 +487,3 @@ class _BodyReader:
             return int(value) if value is not None else default
         except ValueError:
             return default
-
