@@ -9,7 +9,73 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <math.h>
+
+/* ---------------------------------------------------------------- positioned characters */
+
+/* A piece of text with its box (top-down points) and the box's centre.  A C type rather than a Python
+ * class with __slots__: the reader makes ~1 000 per report (most of them here, in text_chars), and
+ * Python's __init__ cost more than the pdfium calls that place them.  Its objects hold no references
+ * that could form a cycle (the text is a str), so they are not tracked by the garbage collector. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *text;
+    double x0, top, x1, bottom, cx, cy;
+} PositionedChar;
+
+static PyTypeObject PositionedCharType;
+
+static PyObject *positioned_char(PyObject *text, double x0, double top, double x1, double bottom) {
+    PositionedChar *self = PyObject_New(PositionedChar, &PositionedCharType);
+    if (!self)
+        return NULL;
+    Py_INCREF(text);
+    self->text = text;
+    self->x0 = x0;
+    self->top = top;
+    self->x1 = x1;
+    self->bottom = bottom;
+    self->cx = (x0 + x1) / 2;
+    self->cy = (top + bottom) / 2;
+    return (PyObject *)self;
+}
+
+static PyObject *positioned_char_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"text", "x0", "top", "x1", "bottom", NULL};
+    PyObject *text;
+    double x0, top, x1, bottom;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Udddd:PositionedChar", keywords, &text, &x0, &top, &x1, &bottom))
+        return NULL;
+    return positioned_char(text, x0, top, x1, bottom);
+}
+
+static void positioned_char_dealloc(PositionedChar *self) {
+    Py_DECREF(self->text);
+    PyObject_Free(self);
+}
+
+static PyMemberDef positioned_char_members[] = {
+    {"text", T_OBJECT_EX, offsetof(PositionedChar, text), READONLY, NULL},
+    {"x0", T_DOUBLE, offsetof(PositionedChar, x0), READONLY, NULL},
+    {"top", T_DOUBLE, offsetof(PositionedChar, top), READONLY, NULL},
+    {"x1", T_DOUBLE, offsetof(PositionedChar, x1), READONLY, NULL},
+    {"bottom", T_DOUBLE, offsetof(PositionedChar, bottom), READONLY, NULL},
+    {"cx", T_DOUBLE, offsetof(PositionedChar, cx), READONLY, "(x0 + x1) / 2"},
+    {"cy", T_DOUBLE, offsetof(PositionedChar, cy), READONLY, "(top + bottom) / 2"},
+    {NULL},
+};
+
+static PyTypeObject PositionedCharType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "parsers.formats._pdf_loops.PositionedChar",
+    .tp_doc = "PositionedChar(text, x0, top, x1, bottom): a piece of text and its box, top-down points.",
+    .tp_basicsize = sizeof(PositionedChar),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = positioned_char_new,
+    .tp_dealloc = (destructor)positioned_char_dealloc,
+    .tp_members = positioned_char_members,
+};
 
 typedef struct { float left, top, right, bottom; } RectF;
 
@@ -88,7 +154,13 @@ static int emit(Page *page, Py_ssize_t start, Py_ssize_t end, double x0, double 
     PyObject *text = PyUnicode_Substring(page->text, start, end);
     if (!text)
         return -1;
-    PyObject *item = PyObject_CallFunction(page->make, "Ndddd", text, x0, top, x1, bottom);
+    PyObject *item;
+    if (page->make == (PyObject *)&PositionedCharType) {
+        item = positioned_char(text, x0, top, x1, bottom);
+        Py_DECREF(text);
+    } else {
+        item = PyObject_CallFunction(page->make, "Ndddd", text, x0, top, x1, bottom);
+    }
     if (!item)
         return -1;
     int failed = PyList_Append(page->out, item);
@@ -380,8 +452,12 @@ static PyObject *cell_regions(PyObject *self, PyObject *args) {
             goto done;
         }
         PyObject *char_object = PyTuple_GET_ITEM(member, 0);
-        if (attribute(char_object, name_cy, &cy) < 0 || attribute(char_object, name_cx, &cx) < 0)
+        if (Py_IS_TYPE(char_object, &PositionedCharType)) {
+            cx = ((PositionedChar *)char_object)->cx;
+            cy = ((PositionedChar *)char_object)->cy;
+        } else if (attribute(char_object, name_cy, &cy) < 0 || attribute(char_object, name_cx, &cx) < 0) {
             goto done;
+        }
         Py_ssize_t r = bisect_right(ys, n_ys, cy) - 1, c = bisect_right(xs, n_xs, cx) - 1;
         if (r < 0 || r >= n_rows || c < 0 || c >= n_cols)
             continue;
@@ -473,5 +549,16 @@ PyMODINIT_FUNC PyInit__pdf_loops(void) {
         !(name_x1 = PyUnicode_InternFromString("x1")) || !(name_y1 = PyUnicode_InternFromString("y1")) ||
         !(name_cx = PyUnicode_InternFromString("cx")) || !(name_cy = PyUnicode_InternFromString("cy")))
         return NULL;
-    return PyModule_Create(&module);
+    if (PyType_Ready(&PositionedCharType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m)
+        return NULL;
+    Py_INCREF(&PositionedCharType);
+    if (PyModule_AddObject(m, "PositionedChar", (PyObject *)&PositionedCharType) < 0) {
+        Py_DECREF(&PositionedCharType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }
