@@ -8,6 +8,8 @@ support all off.
 
 from __future__ import annotations
 
+import hashlib
+import struct
 import zipfile
 import zlib
 from io import BytesIO
@@ -26,6 +28,10 @@ class LimitExceeded(ValueError):
     """The file is larger, deeper or more numerous than any real report; reading it was stopped."""
 
 
+_LOCAL_HEADER_SIZE = 30
+_LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
+
+
 class BoundedZip:
     """A zip archive whose members are read through byte caps."""
 
@@ -39,6 +45,7 @@ class BoundedZip:
             raise LimitExceeded(f"{len(infos)} members in the zip container (limit {MAX_MEMBERS})")
         self.names = {info.filename for info in infos}
         self.total_read = 0
+        self.data = data
 
     def check_declared_sizes(self) -> None:
         """Refuse archives whose members declare more than the limits.
@@ -60,10 +67,33 @@ class BoundedZip:
             raise ValueError(f"corrupt zip member {name}: {exc}") from exc
         if len(content) > MAX_MEMBER_BYTES:
             raise LimitExceeded(f"{name} inflates to more than {MAX_MEMBER_BYTES // 2**20} MB (zip bomb?)")
-        self.total_read += len(content)
+        self.count_read(len(content))
+        return content
+
+    def count_read(self, size: int) -> None:
+        """Count ``size`` inflated bytes against the total cap, as :meth:`read` does for what it inflates."""
+        self.total_read += size
         if self.total_read > MAX_TOTAL_BYTES:
             raise LimitExceeded(f"members inflate to more than {MAX_TOTAL_BYTES // 2**20} MB in total (zip bomb?)")
-        return content
+
+    def stored_digest(self, name: str) -> bytes | None:
+        """SHA-256 of member ``name`` as stored: its directory entry, local header and compressed bytes.
+
+        Two members with the same digest inflate to the same content, or fail to alike, so what was
+        read from one can stand for the other without inflating it.  ``None`` when the local header
+        is not where the directory says.
+        """
+        info = self.archive.getinfo(name)
+        start = info.header_offset
+        header = self.data[start:start + _LOCAL_HEADER_SIZE]
+        if len(header) < _LOCAL_HEADER_SIZE or not header.startswith(_LOCAL_HEADER_SIGNATURE):
+            return None
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        end = start + _LOCAL_HEADER_SIZE + name_length + extra_length + info.compress_size
+        digest = hashlib.sha256(repr((info.orig_filename, info.compress_type, info.flag_bits, info.CRC,
+                                      info.file_size, info.compress_size)).encode())
+        digest.update(self.data[start:end])
+        return digest.digest()
 
     def read_xml(self, name: str) -> etree._Element:
         return parse_xml(self.read(name), name)

@@ -10,7 +10,6 @@ and the copies carry :attr:`GridCell.origin`, so a merged value is counted once.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,12 +122,9 @@ class _Numbering:
     def _load(self) -> None:
         """Read the list definitions when the first paragraph that may be numbered comes (most have none)."""
         archive, self.archive = self.archive, None
-        self.definitions = _cached(_numbering_cache, self.namespace, archive.read("word/numbering.xml"),
-                                   _read_numbering)
+        self.definitions = _cached(_numbering_cache, archive, "word/numbering.xml", self.namespace, _read_numbering)
         if self.definitions.levels and "word/styles.xml" in archive.names:
-            styles = archive.read("word/styles.xml")
-            if b"numPr" in styles:
-                self.style_numbering = _cached(_style_cache, self.namespace, styles, _read_styles)
+            self.style_numbering = _cached(_style_cache, archive, "word/styles.xml", self.namespace, _read_styles)
 
     def label(self, paragraph: etree._Element) -> str:
         """The number Word prints before ``paragraph``, advancing the list's counters; ``""`` for none."""
@@ -246,6 +242,8 @@ def _read_numbering(content: bytes, namespace: str) -> _Definitions:
 
 def _read_styles(content: bytes, namespace: str) -> dict[str, tuple[str, int]]:
     """Style id → (numId, ilvl) of the list numbering it carries, itself or through ``w:basedOn``."""
+    if b"numPr" not in content:
+        return {}
     root = parse_xml(content, "word/styles.xml")
     w = _Tags(namespace)
     val = w("val")
@@ -274,23 +272,29 @@ def _read_styles(content: bytes, namespace: str) -> dict[str, tuple[str, int]]:
 
 
 #: Reports of one portal or template carry the same numbering.xml and styles.xml byte for byte; the
-#: python-docx template's styles.xml alone is 350 KB, whose parse cost more than reading the body.
-#: So what they define is kept, by SHA-256 of the bytes (and namespace), for the next document.
+#: python-docx template's styles.xml alone is 350 KB, which took longer to inflate and parse than the
+#: body to read.  What they define is kept, by digest of the stored member (and namespace), for the
+#: next document, so that a known member is neither inflated nor parsed again.
 _CACHE_SIZE = 64
-_numbering_cache: dict[tuple[str, bytes], _Definitions] = {}
-_style_cache: dict[tuple[str, bytes], dict[str, tuple[str, int]]] = {}
+_numbering_cache: dict[tuple[str, bytes], tuple[int, _Definitions]] = {}
+_style_cache: dict[tuple[str, bytes], tuple[int, dict[str, tuple[str, int]]]] = {}
 
 
-def _cached(cache: dict, namespace: str, content: bytes, read: Callable) -> Any:
-    """``read(content, namespace)``, remembered; the result is shared, so callers never change it."""
-    key = (namespace, hashlib.sha256(content).digest())
-    found = cache.get(key)
-    if found is None:
-        found = read(content, namespace)
+def _cached(cache: dict, archive: BoundedZip, name: str, namespace: str, read: Callable[[bytes, str], Any]) -> Any:
+    """``read(content of name, namespace)``, remembered; the result is shared, so callers never change it."""
+    digest = archive.stored_digest(name)
+    found = cache.get((namespace, digest)) if digest is not None else None
+    if found is not None:
+        size, result = found
+        archive.count_read(size)  # as if inflated again: the caps on a file's total stay the same
+        return result
+    content = archive.read(name)
+    result = read(content, namespace)
+    if digest is not None:
         if len(cache) >= _CACHE_SIZE:
             del cache[next(iter(cache))]
-        cache[key] = found
-    return found
+        cache[(namespace, digest)] = (len(content), result)
+    return result
 
 
 def _namespace(root: etree._Element) -> str:
