@@ -533,12 +533,293 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- cell texts and sources */
+
+/* A character of a cell, with its sort keys; `order` keeps sorts stable (as Python's). */
+typedef struct {
+    PositionedChar *ch;
+    double first, second;
+    Py_ssize_t order;
+} Keyed;
+
+static int by_keys(const void *a, const void *b) {
+    const Keyed *p = a, *q = b;
+    if (p->first != q->first)
+        return p->first < q->first ? -1 : 1;
+    if (p->second != q->second)
+        return p->second < q->second ? -1 : 1;
+    return p->order < q->order ? -1 : (p->order > q->order);
+}
+
+/* Python's re class [\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f] (pdf.py's _CJK). */
+static int is_cjk(Py_UCS4 ch) {
+    return (ch >= 0x2e80 && ch <= 0x9fff) || (ch >= 0xf900 && ch <= 0xfaff) || (ch >= 0xff00 && ch <= 0xffef);
+}
+
+static Py_ssize_t append_text(Py_UCS4 *buffer, Py_ssize_t at, PyObject *text) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < n; i++)
+        buffer[at++] = PyUnicode_READ(kind, data, i);
+    return at;
+}
+
+/* " ".join(raw.split()) of raw[0:n], appended to out at `at`; returns the new end. */
+static Py_ssize_t append_collapsed(Py_UCS4 *out, Py_ssize_t at, const Py_UCS4 *raw, Py_ssize_t n) {
+    Py_ssize_t start = at;
+    for (Py_ssize_t i = 0; i < n;) {
+        while (i < n && Py_UNICODE_ISSPACE(raw[i]))
+            i++;
+        if (i == n)
+            break;
+        if (at > start)
+            out[at++] = ' ';
+        while (i < n && !Py_UNICODE_ISSPACE(raw[i]))
+            out[at++] = raw[i++];
+    }
+    return at;
+}
+
+static PositionedChar *member_char(PyObject *member, Py_ssize_t item) {
+    if (!PyTuple_Check(member) || PyTuple_GET_SIZE(member) < 3 ||
+        !Py_IS_TYPE(PyTuple_GET_ITEM(member, item), &PositionedCharType)) {
+        PyErr_SetString(PyExc_TypeError, "cell members must be (PositionedChar, page, PositionedChar) tuples");
+        return NULL;
+    }
+    return (PositionedChar *)PyTuple_GET_ITEM(member, item);
+}
+
+/* The text of a merged cell from its members (character, page, original), as pdf.py's line grouping
+ * does it: the characters in order of (cy, x0) form lines (a character whose centre is within 0.45 of
+ * the line's height below the line's middle joins it); within a line, pieces go left to right with a
+ * space where the gap is wider than 0.8 of the line's height; whitespace collapsed; wrapped lines
+ * joined with nothing between CJK characters, else with a space. */
+static PyObject *merged_cell_text(PyObject *members) {
+    Py_ssize_t n = PyList_GET_SIZE(members), capacity = 2;
+    if (n == 0)
+        return PyUnicode_New(0, 0);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PositionedChar *ch = member_char(PyList_GET_ITEM(members, k), 0);
+        if (!ch)
+            return NULL;
+        if (!PyUnicode_Check(ch->text))
+            return PyErr_Format(PyExc_TypeError, "a character's text must be a str");
+        capacity += PyUnicode_GET_LENGTH(ch->text) + 2;
+    }
+    PyObject *result = NULL;
+    Keyed *keyed = PyMem_New(Keyed, n);
+    Py_UCS4 *raw = PyMem_New(Py_UCS4, capacity), *out = PyMem_New(Py_UCS4, capacity);
+    if (!keyed || !raw || !out) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t length = 0;
+    if (n == 1) {
+        PositionedChar *ch = (PositionedChar *)PyTuple_GET_ITEM(PyList_GET_ITEM(members, 0), 0);
+        Py_ssize_t raw_length = append_text(raw, 0, ch->text);
+        length = append_collapsed(out, 0, raw, raw_length);
+    } else {
+        for (Py_ssize_t k = 0; k < n; k++) {
+            PositionedChar *ch = (PositionedChar *)PyTuple_GET_ITEM(PyList_GET_ITEM(members, k), 0);
+            keyed[k] = (Keyed){ch, ch->cy, ch->x0, k};
+        }
+        qsort(keyed, (size_t)n, sizeof(Keyed), by_keys);
+        int broke_at_space = 0;
+        for (Py_ssize_t first = 0; first < n;) {
+            double top = keyed[first].ch->top, bottom = keyed[first].ch->bottom;
+            Py_ssize_t stop = first + 1;
+            for (; stop < n && keyed[stop].ch->cy - (top + bottom) / 2 <= (bottom - top) * 0.45; stop++) {
+                if (keyed[stop].ch->top < top)
+                    top = keyed[stop].ch->top;
+                if (keyed[stop].ch->bottom > bottom)
+                    bottom = keyed[stop].ch->bottom;
+            }
+            /* the line's text: its pieces left to right */
+            Py_ssize_t raw_length;
+            if (stop - first == 1) {
+                raw_length = append_text(raw, 0, keyed[first].ch->text);
+            } else {
+                for (Py_ssize_t k = first; k < stop; k++)  /* stable from the line order */
+                    keyed[k] = (Keyed){keyed[k].ch, keyed[k].ch->x0, 0, k};
+                qsort(keyed + first, (size_t)(stop - first), sizeof(Keyed), by_keys);
+                double wide = (bottom - top) * 0.8;
+                raw_length = append_text(raw, 0, keyed[first].ch->text);
+                for (Py_ssize_t k = first + 1; k < stop; k++) {
+                    if (keyed[k].ch->x0 - keyed[k - 1].ch->x1 > wide)
+                        raw[raw_length++] = ' ';
+                    raw_length = append_text(raw, raw_length, keyed[k].ch->text);
+                }
+            }
+            first = stop;
+            /* joined to the lines before */
+            Py_ssize_t mark = length + 1;  /* room for the space that may go before it */
+            Py_ssize_t end = append_collapsed(out, mark, raw, raw_length);
+            if (end == mark) {
+                broke_at_space = broke_at_space || raw_length > 0;
+                continue;
+            }
+            if (length && (broke_at_space || Py_UNICODE_ISSPACE(raw[0]) || !(is_cjk(out[length - 1]) || is_cjk(out[mark]))))
+                out[length++] = ' ';
+            memmove(out + length, out + mark, (size_t)(end - mark) * sizeof(Py_UCS4));
+            length += end - mark;
+            broke_at_space = Py_UNICODE_ISSPACE(raw[raw_length - 1]);
+        }
+    }
+    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, length);
+done:
+    PyMem_Free(keyed);
+    PyMem_Free(raw);
+    PyMem_Free(out);
+    return result;
+}
+
+/* cell_text(members) -> the merged cell's text (see merged_cell_text). */
+static PyObject *cell_text(PyObject *self, PyObject *members) {
+    if (!PyList_Check(members))
+        return PyErr_Format(PyExc_TypeError, "cell_text() needs a list of members");
+    return merged_cell_text(members);
+}
+
+/* "{label} page {page + 1} x={x0:.0f} y={top:.0f}" of the member whose character is topmost, then
+ * leftmost (the first of equals), at its place on its page. */
+static PyObject *cell_source(PyObject *members, PyObject *label) {
+    Py_ssize_t best = 0;
+    PositionedChar *best_char = member_char(PyList_GET_ITEM(members, 0), 0);
+    if (!best_char)
+        return NULL;
+    for (Py_ssize_t k = 1; k < PyList_GET_SIZE(members); k++) {
+        PositionedChar *ch = member_char(PyList_GET_ITEM(members, k), 0);
+        if (!ch)
+            return NULL;
+        if (ch->top < best_char->top || (ch->top == best_char->top && ch->x0 < best_char->x0)) {
+            best = k;
+            best_char = ch;
+        }
+    }
+    PyObject *member = PyList_GET_ITEM(members, best);
+    PositionedChar *original = member_char(member, 2);
+    if (!original)
+        return NULL;
+    Py_ssize_t page = PyLong_AsSsize_t(PyTuple_GET_ITEM(member, 1));
+    if (page == -1 && PyErr_Occurred())
+        return NULL;
+    /* as format(value, ".0f") */
+    char *x = PyOS_double_to_string(original->x0, 'f', 0, 0, NULL);
+    char *y = PyOS_double_to_string(original->top, 'f', 0, 0, NULL);
+    PyObject *source = x && y ? PyUnicode_FromFormat("%U page %zd x=%s y=%s", label, page + 1, x, y) : NULL;
+    if (!x || !y)
+        PyErr_NoMemory();
+    PyMem_Free(x);
+    PyMem_Free(y);
+    return source;
+}
+
+/* grid_rows(roots, region_chars, n_cols, label, source, make_cell) -> rows of cells
+ *
+ * The grid of a laid-out table (cell_regions' roots and region_chars): the cell at its region's top-left
+ * is make_cell(text, source), its text and source read from the region's characters, or
+ * make_cell("", "{source} row R col C") for an empty region; the region's other positions hold one shared
+ * make_cell(text, source, (row, col)) of the top-left cell. */
+static PyObject *grid_rows(PyObject *self, PyObject *args) {
+    PyObject *roots, *regions, *label, *source, *make_cell;
+    Py_ssize_t n_cols;
+    if (!PyArg_ParseTuple(args, "O!O!nUUO", &PyList_Type, &roots, &PyDict_Type, &regions, &n_cols, &label, &source,
+                          &make_cell))
+        return NULL;
+    Py_ssize_t n_cells = PyList_GET_SIZE(roots);
+    if (n_cols < 1 || n_cells % n_cols)
+        return PyErr_Format(PyExc_ValueError, "%zd cells do not make rows of %zd", n_cells, n_cols);
+    PyObject *rows = NULL;
+    PyObject **cells = PyMem_Calloc((size_t)n_cells + 1, sizeof(PyObject *));
+    PyObject **copies = PyMem_Calloc((size_t)n_cells + 1, sizeof(PyObject *));
+    if (!cells || !copies) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n_cells; i++) {
+        PyObject *root_object = PyList_GET_ITEM(roots, i);
+        Py_ssize_t root = PyLong_AsSsize_t(root_object);
+        if (root == -1 && PyErr_Occurred())
+            goto done;
+        if (root < 0 || root > i) {
+            PyErr_SetString(PyExc_ValueError, "a cell's root comes after it");
+            goto done;
+        }
+        if (root == i) {
+            PyObject *members = PyDict_GetItemWithError(regions, root_object);
+            PyObject *text, *where;
+            if (members && !PyList_Check(members)) {
+                PyErr_SetString(PyExc_TypeError, "region_chars values must be lists");
+                goto done;
+            }
+            if (members && PyList_GET_SIZE(members)) {
+                text = merged_cell_text(members);
+                where = text ? cell_source(members, label) : NULL;
+            } else if (!members && PyErr_Occurred()) {
+                goto done;
+            } else {
+                text = PyUnicode_New(0, 0);
+                where = PyUnicode_FromFormat("%U row %zd col %zd", source, i / n_cols + 1, i % n_cols + 1);
+            }
+            if (text && where)
+                cells[i] = PyObject_CallFunctionObjArgs(make_cell, text, where, NULL);
+            Py_XDECREF(text);
+            Py_XDECREF(where);
+            if (!cells[i])
+                goto done;
+            continue;
+        }
+        if (!copies[root]) {
+            PyObject *text = PyObject_GetAttrString(cells[root], "text");
+            PyObject *where = text ? PyObject_GetAttrString(cells[root], "source") : NULL;
+            PyObject *origin = where ? Py_BuildValue("(nn)", root / n_cols, root % n_cols) : NULL;
+            if (origin)
+                copies[root] = PyObject_CallFunctionObjArgs(make_cell, text, where, origin, NULL);
+            Py_XDECREF(text);
+            Py_XDECREF(where);
+            Py_XDECREF(origin);
+            if (!copies[root])
+                goto done;
+        }
+        Py_INCREF(copies[root]);
+        cells[i] = copies[root];
+    }
+    Py_ssize_t n_rows = n_cells / n_cols;
+    if (!(rows = PyList_New(n_rows)))
+        goto done;
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        PyObject *row = PyList_New(n_cols);
+        if (!row) {
+            Py_CLEAR(rows);
+            goto done;
+        }
+        for (Py_ssize_t c = 0; c < n_cols; c++) {
+            PyList_SET_ITEM(row, c, cells[r * n_cols + c]);
+            cells[r * n_cols + c] = NULL;
+        }
+        PyList_SET_ITEM(rows, r, row);
+    }
+done:
+    if (cells)
+        for (Py_ssize_t i = 0; i < n_cells; i++)
+            Py_XDECREF(cells[i]);
+    if (copies)
+        for (Py_ssize_t i = 0; i < n_cells; i++)
+            Py_XDECREF(copies[i]);
+    PyMem_Free(cells);
+    PyMem_Free(copies);
+    return rows;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Addresses of FPDFPage_GetObject, FPDFPageObj_GetType, "
      "FPDFPageObj_GetBounds, FPDFText_GetLooseCharBox, FPDFText_IsGenerated."},
     {"page_objects", page_objects, METH_VARARGS, "Image and path objects of a page with their bounds."},
     {"text_chars", text_chars, METH_VARARGS, "A text page's runs of characters, positioned."},
     {"cell_regions", cell_regions, METH_VARARGS, "A ruled grid's merged cells and the characters in each."},
+    {"cell_text", cell_text, METH_O, "A merged cell's text from its (character, page, original) members."},
+    {"grid_rows", grid_rows, METH_VARARGS, "The rows of cells of a laid-out table."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -39,11 +39,19 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 try:
-    from parsers.formats._pdf_loops import PositionedChar, cell_regions, configure, page_objects, text_chars
+    from parsers.formats._pdf_loops import (
+        PositionedChar,
+        cell_regions,
+        cell_text,
+        configure,
+        grid_rows,
+        page_objects,
+        text_chars,
+    )
 except ImportError as exc:  # a checkout used without installing the project, or a stale build
     raise ImportError(f"the PDF reader's C loops (parsers/formats/_pdf_loops.c) are not built: {exc}; "
                       "run `pip install -e .` in the project") from exc
-from parsers.model import Document, Grid, GridCell, Paragraph, Status
+from parsers.model import Document, Grid, Paragraph, Status
 from parsers.report.labels import grid_cell
 
 #: Pages read from one PDF; annual reports have 4–40 pages.
@@ -493,7 +501,11 @@ _BY_X = attrgetter("x0")
 
 
 def _group_lines(chars: list[PositionedChar]) -> list[_Line]:
-    """Characters into text lines: same vertical band, left to right."""
+    """Characters into text lines: same vertical band, left to right.
+
+    A table cell's text is made the same way (this, :func:`_line_text`, :func:`_join_lines`) in C,
+    by ``_pdf_loops.cell_text`` and ``grid_rows``: a change here must be made there too.
+    """
     lines: list[_Line] = []
     line = None
     for char in sorted(chars, key=_BY_ROW_THEN_X):
@@ -513,28 +525,6 @@ def _group_lines(chars: list[PositionedChar]) -> list[_Line]:
     for line in lines:
         line.text = line.chars[0].text if len(line.chars) == 1 else _line_text(line.chars, line.top, line.bottom)
     return lines
-
-
-def _line_texts(chars: list[PositionedChar]) -> list[str]:
-    """``[line.text for line in _group_lines(chars)]`` without building the lines (a cell's text needs no more)."""
-    texts: list[str] = []
-    members: list[PositionedChar] = []
-    top = bottom = 0.0
-    for char in sorted(chars, key=_BY_ROW_THEN_X):
-        if members and char.cy - (top + bottom) / 2 <= (bottom - top) * 0.45:
-            members.append(char)
-            if char.top < top:
-                top = char.top
-            if char.bottom > bottom:
-                bottom = char.bottom
-            continue
-        if members:
-            texts.append(members[0].text if len(members) == 1 else _line_text(members, top, bottom))
-        members = [char]
-        top, bottom = char.top, char.bottom
-    if members:
-        texts.append(members[0].text if len(members) == 1 else _line_text(members, top, bottom))
-    return texts
 
 
 def _line_text(chars: list[PositionedChar], top: float, bottom: float) -> str:
@@ -690,25 +680,6 @@ def _cluster(values: list[float]) -> list[float]:
 _ITEM_START = re.compile(r"^\s*([（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]|第[一二三四五六七八九十百\d]+条)")
 
 
-def _by_top_left(member: tuple[PositionedChar, int, PositionedChar]) -> tuple[float, float]:
-    return member[0].top, member[0].x0
-
-
-def _cell_text(members: list[tuple[PositionedChar, int, PositionedChar]] | None) -> str:
-    """A merged cell's text: its characters grouped into lines, the lines joined."""
-    if not members:
-        return ""
-    if len(members) == 1:
-        return " ".join(members[0][0].text.split())
-    return _join_lines(_line_texts([m[0] for m in members]))
-
-
-def _cell_source(members: list[tuple[PositionedChar, int, PositionedChar]], label: str) -> str:
-    """Page and position of a merged cell's first character (topmost, then leftmost)."""
-    _, page, char = members[0] if len(members) == 1 else min(members, key=_by_top_left)
-    return f"{label} page {page + 1} x={char.x0:.0f} y={char.top:.0f}"
-
-
 @dataclass
 class _CellLayout:
     """Elementary cells (between every pair of neighbouring rulings) grouped into merged cells."""
@@ -725,7 +696,8 @@ class _CellLayout:
         """The merged cell's text, its lines joined (computed on first use: most layouts need a few rows)."""
         text = self._texts.get(root)
         if text is None:
-            text = self._texts[root] = _cell_text(self.region_chars.get(root))
+            members = self.region_chars.get(root)
+            text = self._texts[root] = cell_text(members) if members else ""
         return text
 
     @property
@@ -886,26 +858,5 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
     if layout is None:
         return Grid(rows=[], source=source)
 
-    n = layout.n_cols
-    region_chars = layout.region_chars
-    # The cell at its region's top-left (its root comes first in row-major order), then one shared
-    # (immutable) copy for the region's other positions.
-    cells: list[GridCell] = []
-    append = cells.append
-    copies: dict[int, GridCell] = {}
-    for i, root in enumerate(layout.roots):
-        if root == i:
-            members = region_chars.get(i)
-            if members:
-                append(grid_cell(_cell_text(members), _cell_source(members, label)))
-            else:
-                origin_row, origin_col = divmod(i, n)
-                append(grid_cell("", f"{source} row {origin_row + 1} col {origin_col + 1}"))
-            continue
-        cell = copies.get(root)
-        if cell is None:
-            original = cells[root]
-            cell = copies[root] = grid_cell(original.text, original.source, divmod(root, n))
-        append(cell)
-    rows = [cells[r * n:(r + 1) * n] for r in range(layout.n_rows)]
+    rows = grid_rows(layout.roots, layout.region_chars, layout.n_cols, label, source, grid_cell)
     return Grid(rows=rows, source=source)
