@@ -315,6 +315,8 @@ def _core_title(archive: BoundedZip) -> str | None:
 
 
 def _collapse(text: str) -> str:
+    if "  " not in text and text.isprintable():
+        return text.strip()  # the only whitespace in printable text is the plain space: nothing to collapse
     return _WHITESPACE.sub(" ", text).strip()
 
 
@@ -420,9 +422,12 @@ class _BodyReader:
 
     def cell_text(self, cell: etree._Element) -> str:
         # Nested tables are rare in reports; their text stays in the outer cell, in order.
-        paragraph_text = self.paragraph_text
-        text = " ".join(p for p in map(paragraph_text, cell.iter(self._paragraph)) if p.strip())
-        return _collapse(text)
+        if self.text_only:
+            label, text_tag = self.numbering.label, self._text_tag
+            texts = [label(p) + "".join([t.text or "" for t in p.iter(text_tag)]) for p in cell.iter(self._paragraph)]
+        else:
+            texts = [self.paragraph_text(p) for p in cell.iter(self._paragraph)]
+        return _collapse(" ".join([text for text in texts if text.strip()]))
 
     def cell_properties(self, tc: etree._Element) -> list[etree._Element | None] | None:
         """The first ``w:gridSpan``, ``w:vMerge`` and ``w:hMerge`` in the cell's ``w:tcPr`` (``None``
