@@ -1,11 +1,13 @@
-/* The loops of the PDF reader that run once per page object, character or table cell, in C.
+/* The loops of the PDF reader that run once per page object, character, ruling or table cell, in C.
  *
  * Through ctypes each pdfium call costs ~3 000 instructions of argument conversion, several times
- * the call itself, and a 6-page report needs ~3 000 of them; the table-cell layout touched every
- * elementary cell and character from Python.  pdfium is not linked: pypdfium2 already loaded it, and
- * `configure` receives the addresses of the few functions used (so this builds with a C compiler and
- * Python's headers alone).  What to do with the results (which objects are rulings, how rulings are
- * merged, which cells' texts form a row) stays in Python (parsers/formats/pdf.py).
+ * the call itself, and a 6-page report needs ~3 000 of them; the table layout (merging rulings,
+ * clustering grid lines, placing characters, cell texts) touched every ruling, elementary cell and
+ * character from Python.  pdfium is not linked: pypdfium2 already loaded it, and `configure` receives
+ * the addresses of the few functions used (so this builds with a C compiler and Python's headers
+ * alone).  The decisions (which objects are rulings, where tables are, which rows a page break split,
+ * which header rows repeat) stay in Python (parsers/formats/pdf.py); the C functions here repeat
+ * pdf.py's arithmetic and comparisons exactly, so that every cell stays as the Python code made it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -325,27 +327,131 @@ static Py_ssize_t bisect_right(const double *values, Py_ssize_t n, double x) {
     return lo;
 }
 
-/* covered[line * n_mids + i]: a ruling lying on `lines[line]` (its position within snap) reaches
- * mids[i] (within snap).  A ruling is (position, start, end) along the given attributes. */
-static int coverage(PyObject *rulings, PyObject *position_name, PyObject *start_name, PyObject *end_name,
-                    const double *lines, Py_ssize_t n_lines, const double *mids, Py_ssize_t n_mids, double snap,
-                    char *covered) {
-    memset(covered, 0, (size_t)(n_lines * n_mids));
-    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(rulings); k++) {
+/* A ruling merged on its line: `position` across the line (y of a horizontal, x of a vertical), from
+ * `start` to `end` along it. */
+typedef struct {
+    double position, start, end;
+} Line;
+
+/* A ruling as drawn, with its place in the input (sorts are stable, as Python's). */
+typedef struct {
+    double position, start, end;
+    Py_ssize_t order;
+} Piece;
+
+static int by_position(const void *a, const void *b) {
+    const Piece *p = a, *q = b;
+    if (p->position != q->position)
+        return p->position < q->position ? -1 : 1;
+    return p->order < q->order ? -1 : (p->order > q->order);
+}
+
+static int by_extent(const void *a, const void *b) {
+    const Piece *p = a, *q = b;
+    if (p->start != q->start)
+        return p->start < q->start ? -1 : 1;
+    if (p->end != q->end)
+        return p->end < q->end ? -1 : 1;
+    return p->order < q->order ? -1 : (p->order > q->order);
+}
+
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : (x > y);
+}
+
+/* The rulings of a Python list (objects with x0, y0, x1, y1) as pieces along their lines. */
+static Piece *read_pieces(PyObject *rulings, int horizontal) {
+    Py_ssize_t n = PyList_GET_SIZE(rulings);
+    Piece *pieces = PyMem_New(Piece, n + 1);
+    if (!pieces) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *ruling = PyList_GET_ITEM(rulings, k);
-        double position, start, end;
-        if (attribute(ruling, position_name, &position) < 0 || attribute(ruling, start_name, &start) < 0 ||
-            attribute(ruling, end_name, &end) < 0)
-            return -1;
+        double x0, y0, x1, y1;
+        if (attribute(ruling, name_x0, &x0) < 0 || attribute(ruling, name_y0, &y0) < 0 ||
+            attribute(ruling, name_x1, &x1) < 0 || attribute(ruling, name_y1, &y1) < 0) {
+            PyMem_Free(pieces);
+            return NULL;
+        }
+        pieces[k] = horizontal ? (Piece){(y0 + y1) / 2, x0, x1, k} : (Piece){(x0 + x1) / 2, y0, y1, k};
+    }
+    return pieces;
+}
+
+/* pdf.py's _merge_collinear: pieces whose positions are within snap of their neighbour's lie on one
+ * line (at the mean of their positions); pieces on a line that touch or overlap (within snap) are
+ * joined.  Writes at most n lines, in order of position, then start; returns their number. */
+static Py_ssize_t merge_pieces(Piece *pieces, Py_ssize_t n, double snap, Line *out) {
+    qsort(pieces, (size_t)n, sizeof(Piece), by_position);
+    Py_ssize_t count = 0;
+    for (Py_ssize_t first = 0; first < n;) {
+        Py_ssize_t stop = first + 1;
+        while (stop < n && !(pieces[stop].position - pieces[stop - 1].position > snap))
+            stop++;
+        if (stop - first == 1) {
+            out[count++] = (Line){pieces[first].position, pieces[first].start, pieces[first].end};
+            first = stop;
+            continue;
+        }
+        double sum = 0.0;
+        for (Py_ssize_t k = first; k < stop; k++)
+            sum += pieces[k].position;
+        double position = sum / (double)(stop - first);
+        qsort(pieces + first, (size_t)(stop - first), sizeof(Piece), by_extent);
+        double start = pieces[first].start, end = pieces[first].end;
+        for (Py_ssize_t k = first + 1; k <= stop; k++) {  /* k == stop: an end mark at infinity */
+            double a = k < stop ? pieces[k].start : INFINITY, b = k < stop ? pieces[k].end : INFINITY;
+            if (a <= end + snap) {
+                if (b > end)
+                    end = b;
+                continue;
+            }
+            out[count++] = (Line){position, start, end};
+            start = a;
+            end = b;
+        }
+        first = stop;
+    }
+    return count;
+}
+
+/* pdf.py's _cluster: the values sorted (in place), each run of values within snap of the previous one
+ * replaced by its mean.  Returns the number written to out. */
+static Py_ssize_t cluster(double *values, Py_ssize_t n, double snap, double *out) {
+    qsort(values, (size_t)n, sizeof(double), by_value);
+    Py_ssize_t count = 0, first = 0;
+    for (Py_ssize_t k = 1; k <= n; k++) {
+        if (k < n && !(values[k] - values[k - 1] > snap))
+            continue;
+        if (k > first) {
+            double sum = 0.0;
+            for (Py_ssize_t i = first; i < k; i++)
+                sum += values[i];
+            out[count++] = sum / (double)(k - first);
+        }
+        first = k;
+    }
+    return count;
+}
+
+/* covered[line * n_mids + i]: a ruling lying on `lines[line]` (its position within snap) reaches
+ * mids[i] (within snap). */
+static void coverage(const Line *rulings, Py_ssize_t n_rulings, const double *lines, Py_ssize_t n_lines,
+                     const double *mids, Py_ssize_t n_mids, double snap, char *covered) {
+    memset(covered, 0, (size_t)(n_lines * n_mids));
+    for (Py_ssize_t k = 0; k < n_rulings; k++) {
+        const Line *ruling = &rulings[k];
         for (Py_ssize_t line = 0; line < n_lines; line++) {
-            if (!(fabs(position - lines[line]) <= snap))
+            if (!(fabs(ruling->position - lines[line]) <= snap))
                 continue;
             for (Py_ssize_t i = 0; i < n_mids; i++)
-                if (start - snap <= mids[i] && mids[i] <= end + snap)
+                if (ruling->start - snap <= mids[i] && mids[i] <= ruling->end + snap)
                     covered[line * n_mids + i] = 1;
         }
     }
-    return 0;
 }
 
 static Py_ssize_t find(Py_ssize_t *parent, Py_ssize_t i) {
@@ -380,37 +486,105 @@ static Py_ssize_t rows_spanned(const Py_ssize_t *roots, Py_ssize_t n_cells, Py_s
     return rows;
 }
 
-/* cell_regions(xs, ys, horizontals, verticals, chars, joins, snap) -> (roots, region_chars)
+/* lay_out(horizontals, verticals, chars, collapse, joins, snap) -> (xs, ys, roots, region_chars) or None
  *
- * The elementary cells between the grid lines xs (columns) and ys (rows), joined into merged cells
- * where no ruling separates two neighbours, and the characters in each merged cell.  `horizontals`
- * and `verticals` are the merged rulings, `chars` (character, page, original) tuples placed by the
- * centre (cx, cy) of their first item.  At each of the `joins` (page breaks), a filled merged cell
+ * A ruled table's merged cells and the characters in each (pdf.py's _lay_out_cells).  The rulings
+ * (objects with x0, y0, x1, y1) are merged on their lines (merge_pieces); the grid lines are the
+ * clustered positions of the verticals (xs, columns) and horizontals (ys, rows) but the ys within snap
+ * of a `collapse` line, with the ends of the other rulings as the outer lines where a side has no
+ * rule ("open" tables).  The elementary cells between them are joined into merged cells where no
+ * ruling separates two neighbours; `chars` (character, page, original) tuples go to the cell holding
+ * the centre (cx, cy) of their first item.  At each of the `joins` (page breaks), a filled merged cell
  * whose continuation below the break is empty is joined with it when either spans several rows.
  * `roots[i]` is the root (top-left) elementary cell of cell i; `region_chars` maps a root to the
- * characters of its merged cell, cell by cell in the order the cells were first filled. */
-static PyObject *cell_regions(PyObject *self, PyObject *args) {
-    PyObject *xs_list, *ys_list, *horizontals, *verticals, *chars, *joins_list;
+ * characters of its merged cell, cell by cell in the order the cells were first filled.  None when
+ * there are not two grid lines each way. */
+static PyObject *lay_out(PyObject *self, PyObject *args) {
+    PyObject *horizontals_list, *verticals_list, *chars, *collapse_list, *joins_list;
     double snap;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!d", &PyList_Type, &xs_list, &PyList_Type, &ys_list, &PyList_Type,
-                          &horizontals, &PyList_Type, &verticals, &PyList_Type, &chars, &PyList_Type, &joins_list,
-                          &snap))
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!d", &PyList_Type, &horizontals_list, &PyList_Type, &verticals_list,
+                          &PyList_Type, &chars, &PyList_Type, &collapse_list, &PyList_Type, &joins_list, &snap))
         return NULL;
-    PyObject *result = NULL, *roots_list = NULL, *regions = NULL;
+    PyObject *result = NULL, *roots_list = NULL, *regions = NULL, *xs_list = NULL, *ys_list = NULL;
     PyObject **cell_lists = NULL;
     Py_ssize_t *parent = NULL, *roots = NULL, *filled_order = NULL;
     char *ruled = NULL, *across = NULL, *filled = NULL;
-    double *row_mids = NULL, *col_mids = NULL, *joins = NULL;
-    Py_ssize_t n_xs, n_ys, n_joins, n_filled = 0, n_cells = 0;
-    double *xs = float_list(xs_list, &n_xs), *ys = xs ? float_list(ys_list, &n_ys) : NULL;
-    if (!ys || !(joins = float_list(joins_list, &n_joins)))
+    double *row_mids = NULL, *col_mids = NULL, *joins = NULL, *collapse = NULL, *values = NULL;
+    double *xs_memory = NULL, *ys_memory = NULL, *xs, *ys;  /* xs and ys start one in: room for an outer line */
+    Line *horizontals = NULL, *verticals = NULL;
+    Py_ssize_t n_xs = 0, n_ys = 0, n_joins, n_collapse, n_filled = 0, n_cells = 0;
+    Py_ssize_t n_horizontals = PyList_GET_SIZE(horizontals_list), n_verticals = PyList_GET_SIZE(verticals_list);
+    Piece *pieces = read_pieces(horizontals_list, 1);
+    if (!pieces)
         goto done;
-    Py_ssize_t n_rows = n_ys - 1, n_cols = n_xs - 1;
-    n_cells = n_rows * n_cols;
-    if (n_rows < 1 || n_cols < 1) {
-        PyErr_SetString(PyExc_ValueError, "a grid needs two lines each way");
+    horizontals = PyMem_New(Line, n_horizontals + 1);
+    ys_memory = PyMem_New(double, n_horizontals + 3);
+    values = PyMem_New(double, 2 * (n_horizontals > n_verticals ? n_horizontals : n_verticals) + 1);
+    if (!horizontals || !ys_memory || !values) {
+        PyErr_NoMemory();
         goto done;
     }
+    n_horizontals = merge_pieces(pieces, n_horizontals, snap, horizontals);
+    PyMem_Free(pieces);
+    pieces = NULL;
+    if (!(pieces = read_pieces(verticals_list, 0)))
+        goto done;
+    verticals = PyMem_New(Line, n_verticals + 1);
+    xs_memory = PyMem_New(double, n_verticals + 3);
+    if (!verticals || !xs_memory) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    n_verticals = merge_pieces(pieces, n_verticals, snap, verticals);
+    if (!(joins = float_list(joins_list, &n_joins)) || !(collapse = float_list(collapse_list, &n_collapse)))
+        goto done;
+
+    xs = xs_memory + 1;
+    ys = ys_memory + 1;
+    for (Py_ssize_t k = 0; k < n_verticals; k++)
+        values[k] = verticals[k].position;
+    n_xs = cluster(values, n_verticals, snap, xs);
+    for (Py_ssize_t k = 0; k < n_horizontals; k++)
+        values[k] = horizontals[k].position;
+    Py_ssize_t n_clustered = cluster(values, n_horizontals, snap, values + n_horizontals);
+    for (Py_ssize_t k = 0; k < n_clustered; k++) {
+        double y = values[n_horizontals + k];
+        int kept = 1;
+        for (Py_ssize_t j = 0; j < n_collapse && kept; j++)
+            kept = fabs(y - collapse[j]) > snap;
+        if (kept)
+            ys[n_ys++] = y;
+    }
+    if (n_xs && n_ys) {
+        double left = horizontals[0].start, right = horizontals[0].end;
+        for (Py_ssize_t k = 1; k < n_horizontals; k++) {
+            if (horizontals[k].start < left)
+                left = horizontals[k].start;
+            if (horizontals[k].end > right)
+                right = horizontals[k].end;
+        }
+        double top = verticals[0].start, bottom = verticals[0].end;
+        for (Py_ssize_t k = 1; k < n_verticals; k++) {
+            if (verticals[k].start < top)
+                top = verticals[k].start;
+            if (verticals[k].end > bottom)
+                bottom = verticals[k].end;
+        }
+        if (right > xs[n_xs - 1] + snap * 2)
+            xs[n_xs++] = right;
+        if (left < xs[0] - snap * 2)
+            *--xs = left, n_xs++;
+        if (bottom > ys[n_ys - 1] + snap * 2)
+            ys[n_ys++] = bottom;
+        if (top < ys[0] - snap * 2)
+            *--ys = top, n_ys++;
+    }
+    Py_ssize_t n_rows = n_ys - 1, n_cols = n_xs - 1;
+    if (n_rows < 1 || n_cols < 1) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    n_cells = n_rows * n_cols;
     row_mids = PyMem_New(double, n_rows);
     col_mids = PyMem_New(double, n_cols);
     ruled = PyMem_Malloc((size_t)(n_xs * n_rows));
@@ -430,9 +604,8 @@ static PyObject *cell_regions(PyObject *self, PyObject *args) {
         col_mids[c] = (xs[c] + xs[c + 1]) / 2;
     /* ruled[c * n_rows + r]: a vertical rule at xs[c] crosses row r; across[r * n_cols + c]: a
      * horizontal rule at ys[r] spans column c. */
-    if (coverage(verticals, name_x0, name_y0, name_y1, xs, n_xs, row_mids, n_rows, snap, ruled) < 0 ||
-        coverage(horizontals, name_y0, name_x0, name_x1, ys, n_ys, col_mids, n_cols, snap, across) < 0)
-        goto done;
+    coverage(verticals, n_verticals, xs, n_xs, row_mids, n_rows, snap, ruled);
+    coverage(horizontals, n_horizontals, ys, n_ys, col_mids, n_cols, snap, across);
     for (Py_ssize_t i = 0; i < n_cells; i++)
         parent[i] = i;
     for (Py_ssize_t c = 1; c < n_cols; c++)
@@ -511,7 +684,15 @@ static PyObject *cell_regions(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    result = PyTuple_Pack(2, roots_list, regions);
+    if (!(xs_list = PyList_New(n_xs)) || !(ys_list = PyList_New(n_ys)))
+        goto done;
+    for (Py_ssize_t i = 0; i < n_xs + n_ys; i++) {
+        PyObject *value = PyFloat_FromDouble(i < n_xs ? xs[i] : ys[i - n_xs]);
+        if (!value)
+            goto done;
+        PyList_SET_ITEM(i < n_xs ? xs_list : ys_list, i < n_xs ? i : i - n_xs, value);
+    }
+    result = PyTuple_Pack(4, xs_list, ys_list, roots_list, regions);
 done:
     if (cell_lists)
         for (Py_ssize_t i = 0; i < n_cells; i++)
@@ -528,8 +709,15 @@ done:
     PyMem_Free(row_mids);
     PyMem_Free(col_mids);
     PyMem_Free(joins);
-    PyMem_Free(ys);
-    PyMem_Free(xs);
+    PyMem_Free(collapse);
+    PyMem_Free(values);
+    PyMem_Free(pieces);
+    PyMem_Free(horizontals);
+    PyMem_Free(verticals);
+    PyMem_Free(ys_memory);
+    PyMem_Free(xs_memory);
+    Py_XDECREF(xs_list);
+    Py_XDECREF(ys_list);
     return result;
 }
 
@@ -717,7 +905,7 @@ static PyObject *cell_source(PyObject *members, PyObject *label) {
 
 /* grid_rows(roots, region_chars, n_cols, label, source, make_cell) -> rows of cells
  *
- * The grid of a laid-out table (cell_regions' roots and region_chars): the cell at its region's top-left
+ * The grid of a laid-out table (lay_out's roots and region_chars): the cell at its region's top-left
  * is make_cell(text, source), its text and source read from the region's characters, or
  * make_cell("", "{source} row R col C") for an empty region; the region's other positions hold one shared
  * make_cell(text, source, (row, col)) of the top-left cell. */
@@ -817,7 +1005,7 @@ static PyMethodDef methods[] = {
      "FPDFPageObj_GetBounds, FPDFText_GetLooseCharBox, FPDFText_IsGenerated."},
     {"page_objects", page_objects, METH_VARARGS, "Image and path objects of a page with their bounds."},
     {"text_chars", text_chars, METH_VARARGS, "A text page's runs of characters, positioned."},
-    {"cell_regions", cell_regions, METH_VARARGS, "A ruled grid's merged cells and the characters in each."},
+    {"lay_out", lay_out, METH_VARARGS, "A ruled table's grid lines, merged cells and the characters in each."},
     {"cell_text", cell_text, METH_O, "A merged cell's text from its (character, page, original) members."},
     {"grid_rows", grid_rows, METH_VARARGS, "The rows of cells of a laid-out table."},
     {NULL, NULL, 0, NULL},

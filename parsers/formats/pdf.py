@@ -41,10 +41,10 @@ import pypdfium2.raw as pdfium_c
 try:
     from parsers.formats._pdf_loops import (
         PositionedChar,
-        cell_regions,
         cell_text,
         configure,
         grid_rows,
+        lay_out,
         page_objects,
         text_chars,
     )
@@ -732,23 +732,8 @@ def _lay_out_cells(
     ``collapse`` are join lines (virtual y) to ignore because the row was split by a page break;
     at the other ``joins`` a merged cell that the page break cut in two is joined again.
     """
-    horizontals = _merge_collinear(horizontals, True)
-    verticals = _merge_collinear(verticals, False)
-    vertical_xs = [v.x0 for v in verticals]
-    horizontal_ys = [h.y0 for h in horizontals]
-    xs = _cluster(vertical_xs)
-    ys = [y for y in _cluster(horizontal_ys) if all(abs(y - j) > SNAP for j in collapse)]
-    if xs and ys:
-        # "Open" tables draw no outer side (or top/bottom) rule: the other rules' ends bound them.
-        left, right = min(h.x0 for h in horizontals), max(h.x1 for h in horizontals)
-        top, bottom = min(v.y0 for v in verticals), max(v.y1 for v in verticals)
-        xs = [left] * (left < xs[0] - SNAP * 2) + xs + [right] * (right > xs[-1] + SNAP * 2)
-        ys = [top] * (top < ys[0] - SNAP * 2) + ys + [bottom] * (bottom > ys[-1] + SNAP * 2)
-    n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    if n_rows < 1 or n_cols < 1:
-        return None
-    roots, region_chars = cell_regions(xs, ys, horizontals, verticals, chars, list(joins), SNAP)
-    return _CellLayout(xs, ys, roots, region_chars, label)
+    layout = lay_out(horizontals, verticals, chars, sorted(collapse), list(joins), SNAP)
+    return None if layout is None else _CellLayout(*layout, label)
 
 
 def _is_split_row(upper: list[str], lower: list[str]) -> bool:
