@@ -86,7 +86,7 @@ class BoundedZip:
         info = self.archive.getinfo(name)
         start = info.header_offset
         header = self.data[start:start + _LOCAL_HEADER_SIZE]
-        if len(header) < _LOCAL_HEADER_SIZE or not header.startswith(_LOCAL_HEADER_SIGNATURE):
+        if len(header) < _LOCAL_HEADER_SIZE or header[:4] != _LOCAL_HEADER_SIGNATURE:
             return None
         name_length, extra_length = struct.unpack("<HH", header[26:30])
         end = start + _LOCAL_HEADER_SIZE + name_length + extra_length + info.compress_size

@@ -41,8 +41,7 @@ def read(data: bytes, *, filename: str | None = None, fmt: str = "docx") -> Docu
     body = root.find(reader.w("body"))
     if body is None:
         return Document(format="docx", status=Status.ERROR, status_detail="DOCX without a w:body")
-    numbering.properties_come_first = all(
-        properties.getprevious() is None for properties in body.iter(numbering.properties_tag))
+    numbering.body = body
     reader.text_only = reader.holds_only_text(body)
     try:
         reader.read_container(body)
@@ -111,11 +110,11 @@ class _Numbering:
         self.definitions = _NO_DEFINITIONS
         self.style_numbering: dict[str, tuple[str, int]] = {}
         self.counters: dict[str, dict[int, int]] = {}
+        self.body: etree._Element | None = None  # set by read() before the first label
+        self._properties_come_first: bool | None = None
         w = _Tags(namespace)
         self._val = w("val")
-        self.properties_tag, self._num_pr, self._style = w("pPr"), w("numPr"), w("pStyle")
-        #: Whether every ``w:pPr`` of the body is its parent's first child, as the schema has it.
-        self.properties_come_first = False
+        self._properties, self._num_pr, self._style = w("pPr"), w("numPr"), w("pStyle")
         self._num_id, self._level = w("numId"), w("ilvl")
         self._properties_tag = _clark(namespace, "pPr")
 
@@ -126,15 +125,23 @@ class _Numbering:
         if self.definitions.levels and "word/styles.xml" in archive.names:
             self.style_numbering = _cached(_style_cache, archive, "word/styles.xml", self.namespace, _read_styles)
 
+    def properties_come_first(self) -> bool:
+        """Whether every ``w:pPr`` of the body is its parent's first child, as the schema has it (so a
+        paragraph whose first child is something else has none); worked out when first asked."""
+        if self._properties_come_first is None:
+            self._properties_come_first = self.body is not None and all(
+                properties.getprevious() is None for properties in self.body.iter(self._properties))
+        return self._properties_come_first
+
     def label(self, paragraph: etree._Element) -> str:
         """The number Word prints before ``paragraph``, advancing the list's counters; ``""`` for none."""
         if self.archive is None and not self.definitions.levels:
             return ""
         properties = paragraph[0] if len(paragraph) else None
         if properties is None or properties.tag != self._properties_tag:
-            if self.properties_come_first:
+            if self.properties_come_first():
                 return ""
-            properties = _first(paragraph, self.properties_tag)
+            properties = _first(paragraph, self._properties)
             if properties is None:
                 return ""
         num_pr = _first(properties, self._num_pr)
@@ -292,7 +299,7 @@ def _cached(cache: dict, archive: BoundedZip, name: str, namespace: str, read: C
     result = read(content, namespace)
     if digest is not None:
         if len(cache) >= _CACHE_SIZE:
-            del cache[next(iter(cache))]
+            cache.clear()  # simpler than LRU and safe under threads; a template in use is back after its next read
         cache[(namespace, digest)] = (len(content), result)
     return result
 
@@ -322,7 +329,6 @@ def _collapse(text: str) -> str:
 
 class _BodyReader:
     def __init__(self, namespace: str, numbering: _Numbering) -> None:
-        self.ns = namespace
         self.numbering = numbering
         self.w = w = _Tags(namespace)
         self.blocks: list[Paragraph | Grid] = []
@@ -422,7 +428,7 @@ class _BodyReader:
 
     def cell_text(self, cell: etree._Element) -> str:
         # Nested tables are rare in reports; their text stays in the outer cell, in order.
-        if self.text_only:
+        if self.text_only:  # paragraph_text's first branch, inlined: this runs for every cell
             label, text_tag = self.numbering.label, self._text_tag
             texts = [label(p) + "".join([t.text or "" for t in p.iter(text_tag)]) for p in cell.iter(self._paragraph)]
         else:
