@@ -81,6 +81,64 @@ static PyTypeObject PositionedCharType = {
 
 typedef struct { float left, top, right, bottom; } RectF;
 
+/* A horizontal (y0 == y1 up to snap) or vertical ruling, top-down points; read-only, like
+ * PositionedChar, and made by the hundred per report. */
+typedef struct {
+    PyObject_HEAD
+    double x0, y0, x1, y1;
+} Ruling;
+
+static PyTypeObject RulingType;
+
+static PyObject *new_ruling(double x0, double y0, double x1, double y1) {
+    Ruling *self = PyObject_New(Ruling, &RulingType);
+    if (self) {
+        self->x0 = x0;
+        self->y0 = y0;
+        self->x1 = x1;
+        self->y1 = y1;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *ruling_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"x0", "y0", "x1", "y1", NULL};
+    double x0, y0, x1, y1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "dddd:Ruling", keywords, &x0, &y0, &x1, &y1))
+        return NULL;
+    return new_ruling(x0, y0, x1, y1);
+}
+
+static PyObject *ruling_repr(Ruling *self) {
+    PyObject *values[4] = {PyFloat_FromDouble(self->x0), PyFloat_FromDouble(self->y0), PyFloat_FromDouble(self->x1),
+                           PyFloat_FromDouble(self->y1)};
+    PyObject *repr = values[0] && values[1] && values[2] && values[3]
+        ? PyUnicode_FromFormat("Ruling(x0=%R, y0=%R, x1=%R, y1=%R)", values[0], values[1], values[2], values[3])
+        : NULL;
+    for (int i = 0; i < 4; i++)
+        Py_XDECREF(values[i]);
+    return repr;
+}
+
+static PyMemberDef ruling_members[] = {
+    {"x0", T_DOUBLE, offsetof(Ruling, x0), READONLY, NULL},
+    {"y0", T_DOUBLE, offsetof(Ruling, y0), READONLY, NULL},
+    {"x1", T_DOUBLE, offsetof(Ruling, x1), READONLY, NULL},
+    {"y1", T_DOUBLE, offsetof(Ruling, y1), READONLY, NULL},
+    {NULL},
+};
+
+static PyTypeObject RulingType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "parsers.formats._pdf_loops.Ruling",
+    .tp_doc = "Ruling(x0, y0, x1, y1): a horizontal (y0 == y1 up to SNAP) or vertical ruling, top-down points.",
+    .tp_basicsize = sizeof(Ruling),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = ruling_new,
+    .tp_repr = (reprfunc)ruling_repr,
+    .tp_members = ruling_members,
+};
+
 static void *(*get_object)(void *page, int index);
 static int (*object_type)(void *object);
 static int (*object_bounds)(void *object, float *left, float *bottom, float *right, float *top);
@@ -371,8 +429,11 @@ static Piece *read_pieces(PyObject *rulings, int horizontal) {
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *ruling = PyList_GET_ITEM(rulings, k);
         double x0, y0, x1, y1;
-        if (attribute(ruling, name_x0, &x0) < 0 || attribute(ruling, name_y0, &y0) < 0 ||
-            attribute(ruling, name_x1, &x1) < 0 || attribute(ruling, name_y1, &y1) < 0) {
+        if (Py_IS_TYPE(ruling, &RulingType)) {
+            Ruling *r = (Ruling *)ruling;
+            x0 = r->x0, y0 = r->y0, x1 = r->x1, y1 = r->y1;
+        } else if (attribute(ruling, name_x0, &x0) < 0 || attribute(ruling, name_y0, &y0) < 0 ||
+                   attribute(ruling, name_x1, &x1) < 0 || attribute(ruling, name_y1, &y1) < 0) {
             PyMem_Free(pieces);
             return NULL;
         }
@@ -416,6 +477,214 @@ static Py_ssize_t merge_pieces(Piece *pieces, Py_ssize_t n, double snap, Line *o
         first = stop;
     }
     return count;
+}
+
+/* The horizontal (or vertical) rulings among `segments` (Ruling objects), merged on their lines:
+ * horizontal ones are at most snap high and more than snap long, vertical ones the other way round. */
+static Line *merged_lines(PyObject *segments, int horizontal, double snap, Py_ssize_t *count) {
+    Py_ssize_t n = 0;
+    Piece *pieces = PyMem_New(Piece, PyList_GET_SIZE(segments) + 1);
+    Line *lines = PyMem_New(Line, PyList_GET_SIZE(segments) + 1);
+    if (!pieces || !lines) {
+        PyMem_Free(pieces);
+        PyMem_Free(lines);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(segments); k++) {
+        PyObject *item = PyList_GET_ITEM(segments, k);
+        if (!Py_IS_TYPE(item, &RulingType)) {
+            PyMem_Free(pieces);
+            PyMem_Free(lines);
+            PyErr_SetString(PyExc_TypeError, "segments must be Ruling objects");
+            return NULL;
+        }
+        Ruling *r = (Ruling *)item;
+        double width = r->x1 - r->x0, height = r->y1 - r->y0;
+        if (horizontal && height <= snap && width > snap)
+            pieces[n++] = (Piece){(r->y0 + r->y1) / 2, r->x0, r->x1, k};
+        else if (!horizontal && width <= snap && height > snap)
+            pieces[n++] = (Piece){(r->x0 + r->x1) / 2, r->y0, r->y1, k};
+    }
+    *count = merge_pieces(pieces, n, snap, lines);
+    PyMem_Free(pieces);
+    return lines;
+}
+
+static PyObject *as_rulings(const Line *lines, Py_ssize_t n, int horizontal) {
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t k = 0; out && k < n; k++) {
+        const Line *l = &lines[k];
+        PyObject *ruling = horizontal ? new_ruling(l->start, l->position, l->end, l->position)
+                                      : new_ruling(l->position, l->start, l->position, l->end);
+        if (!ruling)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, k, ruling);
+    }
+    return out;
+}
+
+/* merge_rulings(segments, horizontal, snap) -> the horizontal (or vertical) rulings among segments,
+ * merged on their lines (pdf.py's rule: merge_pieces), in order of position, then start. */
+static PyObject *merge_rulings(PyObject *self, PyObject *args) {
+    PyObject *segments;
+    int horizontal;
+    double snap;
+    if (!PyArg_ParseTuple(args, "O!pd", &PyList_Type, &segments, &horizontal, &snap))
+        return NULL;
+    Py_ssize_t n;
+    Line *lines = merged_lines(segments, horizontal, snap, &n);
+    if (!lines)
+        return NULL;
+    PyObject *out = as_rulings(lines, n, horizontal);
+    PyMem_Free(lines);
+    return out;
+}
+
+/* Python's bisect_left: the first index whose value is not less than x. */
+static Py_ssize_t bisect_left(const double *values, Py_ssize_t n, double x) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (values[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static Py_ssize_t bisect_right(const double *values, Py_ssize_t n, double x);
+static Py_ssize_t find(Py_ssize_t *parent, Py_ssize_t i);
+
+typedef struct {
+    double top, bottom, left, right;
+    Py_ssize_t n_horizontals, n_verticals, first;  /* first: index of its first ruling, for a stable sort */
+} Group;
+
+static int by_top(const void *a, const void *b) {
+    const Group *p = a, *q = b;
+    if (p->top != q->top)
+        return p->top < q->top ? -1 : 1;
+    return p->first < q->first ? -1 : (p->first > q->first);
+}
+
+/* find_tables(segments, snap) -> [(top, bottom, left, right, horizontals, verticals)] in order of top
+ *
+ * The page's rulings (Ruling objects) merged on their lines and grouped into tables: a horizontal and
+ * a vertical that touch (within snap) belong to one table; groups with fewer than two of either are
+ * no tables.  horizontals and verticals are a table's merged rulings, in order of position. */
+static PyObject *find_tables(PyObject *self, PyObject *args) {
+    PyObject *segments;
+    double snap;
+    if (!PyArg_ParseTuple(args, "O!d", &PyList_Type, &segments, &snap))
+        return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t nh = 0, nv = 0, *parent = NULL, *group_of = NULL;
+    double *xs = NULL;
+    Group *groups = NULL;
+    Line *verticals = NULL, *horizontals = merged_lines(segments, 1, snap, &nh);
+    if (!horizontals || !(verticals = merged_lines(segments, 0, snap, &nv)))
+        goto done;
+    if (nh < 2 || nv < 2) {
+        out = PyList_New(0);
+        goto done;
+    }
+    Py_ssize_t n = nh + nv;
+    parent = PyMem_New(Py_ssize_t, n);
+    group_of = PyMem_New(Py_ssize_t, n);
+    xs = PyMem_New(double, nv);
+    groups = PyMem_New(Group, n);
+    if (!parent || !group_of || !xs || !groups) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        parent[i] = i;
+    for (Py_ssize_t v = 0; v < nv; v++)
+        xs[v] = verticals[v].position;
+    for (Py_ssize_t h = 0; h < nh; h++) {
+        double y = horizontals[h].position;
+        Py_ssize_t root = find(parent, h);
+        Py_ssize_t stop = bisect_right(xs, nv, horizontals[h].end + snap);
+        for (Py_ssize_t v = bisect_left(xs, nv, horizontals[h].start - snap); v < stop; v++) {
+            if (verticals[v].start - snap <= y && y <= verticals[v].end + snap) {
+                Py_ssize_t other = find(parent, nh + v);
+                if (other != root)
+                    parent[other] = root;
+            }
+        }
+    }
+    /* groups in order of their first ruling (horizontals, then verticals), with their bounds */
+    Py_ssize_t n_groups = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        group_of[i] = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t root = find(parent, i);
+        const Line *l = i < nh ? &horizontals[i] : &verticals[i - nh];
+        double x0 = i < nh ? l->start : l->position, x1 = i < nh ? l->end : l->position;
+        double y0 = i < nh ? l->position : l->start, y1 = i < nh ? l->position : l->end;
+        if (group_of[root] < 0) {
+            group_of[root] = n_groups;
+            groups[n_groups++] = (Group){y0, y1, x0, x1, 0, 0, i};
+        }
+        Group *g = &groups[group_of[root]];
+        if (y0 < g->top)
+            g->top = y0;
+        if (y1 > g->bottom)
+            g->bottom = y1;
+        if (x0 < g->left)
+            g->left = x0;
+        if (x1 > g->right)
+            g->right = x1;
+        if (i < nh)
+            g->n_horizontals++;
+        else
+            g->n_verticals++;
+    }
+    Py_ssize_t n_tables = 0;
+    for (Py_ssize_t g = 0; g < n_groups; g++)
+        if (groups[g].n_horizontals >= 2 && groups[g].n_verticals >= 2)
+            groups[n_tables++] = groups[g];
+    qsort(groups, (size_t)n_tables, sizeof(Group), by_top);
+    if (!(out = PyList_New(n_tables)))
+        goto done;
+    for (Py_ssize_t t = 0; t < n_tables; t++) {
+        Group *g = &groups[t];
+        Py_ssize_t root = find(parent, g->first);
+        PyObject *hs = PyList_New(0), *vs = PyList_New(0), *part = NULL;
+        for (Py_ssize_t i = 0; hs && vs && i < n; i++) {
+            if (find(parent, i) != root)
+                continue;
+            const Line *l = i < nh ? &horizontals[i] : &verticals[i - nh];
+            PyObject *ruling = i < nh ? new_ruling(l->start, l->position, l->end, l->position)
+                                      : new_ruling(l->position, l->start, l->position, l->end);
+            if (!ruling || PyList_Append(i < nh ? hs : vs, ruling) < 0) {
+                Py_XDECREF(ruling);
+                Py_CLEAR(hs);
+                break;
+            }
+            Py_DECREF(ruling);
+        }
+        if (hs && vs)
+            part = Py_BuildValue("(ddddOO)", g->top, g->bottom, g->left, g->right, hs, vs);
+        Py_XDECREF(hs);
+        Py_XDECREF(vs);
+        if (!part) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, t, part);
+    }
+done:
+    PyMem_Free(horizontals);
+    PyMem_Free(verticals);
+    PyMem_Free(parent);
+    PyMem_Free(group_of);
+    PyMem_Free(xs);
+    PyMem_Free(groups);
+    return out;
 }
 
 /* pdf.py's _cluster: the values sorted (in place), each run of values within snap of the previous one
@@ -1005,6 +1274,8 @@ static PyMethodDef methods[] = {
      "FPDFPageObj_GetBounds, FPDFText_GetLooseCharBox, FPDFText_IsGenerated."},
     {"page_objects", page_objects, METH_VARARGS, "Image and path objects of a page with their bounds."},
     {"text_chars", text_chars, METH_VARARGS, "A text page's runs of characters, positioned."},
+    {"merge_rulings", merge_rulings, METH_VARARGS, "A page's horizontal or vertical rulings, merged on their lines."},
+    {"find_tables", find_tables, METH_VARARGS, "A page's rulings grouped into ruled tables."},
     {"lay_out", lay_out, METH_VARARGS, "A ruled table's grid lines, merged cells and the characters in each."},
     {"cell_text", cell_text, METH_O, "A merged cell's text from its (character, page, original) members."},
     {"grid_rows", grid_rows, METH_VARARGS, "The rows of cells of a laid-out table."},
@@ -1018,14 +1289,13 @@ PyMODINIT_FUNC PyInit__pdf_loops(void) {
         !(name_x1 = PyUnicode_InternFromString("x1")) || !(name_y1 = PyUnicode_InternFromString("y1")) ||
         !(name_cx = PyUnicode_InternFromString("cx")) || !(name_cy = PyUnicode_InternFromString("cy")))
         return NULL;
-    if (PyType_Ready(&PositionedCharType) < 0)
+    if (PyType_Ready(&PositionedCharType) < 0 || PyType_Ready(&RulingType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m)
         return NULL;
-    Py_INCREF(&PositionedCharType);
-    if (PyModule_AddObject(m, "PositionedChar", (PyObject *)&PositionedCharType) < 0) {
-        Py_DECREF(&PositionedCharType);
+    if (PyModule_AddObjectRef(m, "PositionedChar", (PyObject *)&PositionedCharType) < 0 ||
+        PyModule_AddObjectRef(m, "Ruling", (PyObject *)&RulingType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import ctypes
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from ctypes import CFUNCTYPE, c_float, c_int, c_void_p
 from dataclasses import dataclass, field
 from itertools import pairwise
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -41,10 +41,13 @@ import pypdfium2.raw as pdfium_c
 try:
     from parsers.formats._pdf_loops import (
         PositionedChar,
+        Ruling,
         cell_text,
         configure,
+        find_tables,
         grid_rows,
         lay_out,
+        merge_rulings,
         page_objects,
         text_chars,
     )
@@ -115,17 +118,8 @@ _MOVETO, _LINETO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
 
 
 # PositionedChar(text, x0, top, x1, bottom) — a piece of text, its box (top-down points) and its centre
-# (cx, cy), read-only — is a type of _pdf_loops: the reader makes about a thousand per report.
-
-
-@dataclass(slots=True)
-class Ruling:
-    """A horizontal (``y0 == y1`` up to SNAP) or vertical ruling, top-down coordinates."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
+# (cx, cy) — and Ruling(x0, y0, x1, y1) — a horizontal (y0 == y1 up to SNAP) or vertical ruling, top-down
+# points — are read-only types of _pdf_loops: the reader makes about a thousand of each per report.
 
 
 @dataclass(slots=True)
@@ -300,8 +294,7 @@ def _page_chars(
         if len(raw_text) != count:
             # Characters outside the BMP come as surrogate pairs and would shift the indices.
             raw_text = "".join(chr(_get_unicode(handle, i)) for i in range(count))
-        verticals = _merge_collinear([r for r in rulings if r.x1 - r.x0 <= SNAP and r.y1 - r.y0 > SNAP], False)
-        verticals.sort(key=lambda v: v.x0)
+        verticals = merge_rulings(rulings, False, SNAP)  # in order of x
         chars = text_chars(
             handle, raw_text, height, [v.x0 for v in verticals], [v.y0 for v in verticals], [v.y1 for v in verticals],
             SNAP, PositionedChar,
@@ -385,15 +378,17 @@ def _add_edge(edges: list[Ruling], p: tuple[float, float], q: tuple[float, float
 def _layout_page(index: int, chars: list[PositionedChar], segments: list[Ruling]) -> list[_PageItem]:
     """Split one page into ruled tables and the text lines around them, top to bottom."""
     tables = _find_tables(index, segments)
-    free: list[PositionedChar] = []
-    for char in chars:
-        cx, cy = char.cx, char.cy
-        for table in tables:
-            if table.left - 1 <= cx <= table.right + 1 and table.top - 1 <= cy <= table.bottom + 1:
-                table.chars.append(char)
-                break
-        else:
-            free.append(char)
+    free = chars  # a page without tables: all of it (most pages)
+    if tables:
+        free = []
+        for char in chars:
+            cx, cy = char.cx, char.cy
+            for table in tables:
+                if table.left - 1 <= cx <= table.right + 1 and table.top - 1 <= cy <= table.bottom + 1:
+                    table.chars.append(char)
+                    break
+            else:
+                free.append(char)
     items = [_PageItem(top=table.top, table=table) for table in tables]
     lines = _group_lines(free)
     # Text lines between two tables (or before/after) form one item per run.
@@ -413,87 +408,13 @@ def _layout_page(index: int, chars: list[PositionedChar], segments: list[Ruling]
     return items
 
 
-_FIRST = itemgetter(0)
-
-
-def _merge_collinear(segments: list[Ruling], horizontal: bool) -> list[Ruling]:
-    """Join rulings on the same line that touch or overlap (a table border is drawn cell by cell)."""
-    # (position across the line, start and end along it), in order of position
-    if horizontal:
-        keyed = sorted([((s.y0 + s.y1) / 2, s.x0, s.x1, s) for s in segments], key=_FIRST)
-    else:
-        keyed = sorted([((s.x0 + s.x1) / 2, s.y0, s.y1, s) for s in segments], key=_FIRST)
-    if not keyed:
-        return []
-    # Split into groups of positions within SNAP of their predecessor.
-    cuts = [i for i in range(1, len(keyed)) if keyed[i][0] - keyed[i - 1][0] > SNAP]
-    merged: list[Ruling] = []
-    append = merged.append
-    for first, stop in zip([0, *cuts], [*cuts, len(keyed)], strict=True):
-        if stop - first == 1:  # most lines: one ruling, nothing to join
-            line_position, start, end, segment = keyed[first]
-            if (segment.y0 == segment.y1) if horizontal else (segment.x0 == segment.x1):
-                append(segment)  # already on its line (rulings are never changed in place)
-            else:
-                append(Ruling(start, line_position, end, line_position) if horizontal
-                       else Ruling(line_position, start, line_position, end))
-            continue
-        group = keyed[first:stop]
-        line_position = sum([item[0] for item in group]) / len(group)
-        on_line = sorted([item[1:3] for item in group])
-        start, end = on_line[0]
-        for a, b in [*on_line[1:], (float("inf"), float("inf"))]:
-            if a <= end + SNAP:
-                if b > end:
-                    end = b
-                continue
-            if horizontal:
-                append(Ruling(start, line_position, end, line_position))
-            else:
-                append(Ruling(line_position, start, line_position, end))
-            start, end = a, b
-    return merged
-
-
 def _find_tables(index: int, segments: list[Ruling]) -> list[_TablePart]:
-    horizontals = _merge_collinear([s for s in segments if s.y1 - s.y0 <= SNAP and s.x1 - s.x0 > SNAP], True)
-    verticals = _merge_collinear([s for s in segments if s.x1 - s.x0 <= SNAP and s.y1 - s.y0 > SNAP], False)
-    if len(horizontals) < 2 or len(verticals) < 2:
-        return []
-    # Union-find over rulings: a horizontal and a vertical that touch belong to one table.
-    parent = list(range(len(horizontals) + len(verticals)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    offset = len(horizontals)
-    vertical_xs = [v.x0 for v in verticals]  # merged verticals come in order of x
-    reach_up = [v.y0 - SNAP for v in verticals]
-    reach_down = [v.y1 + SNAP for v in verticals]
-    for hi, h in enumerate(horizontals):
-        y = h.y0
-        root = find(hi)
-        for vi in range(bisect_left(vertical_xs, h.x0 - SNAP), bisect_right(vertical_xs, h.x1 + SNAP)):
-            if reach_up[vi] <= y <= reach_down[vi]:
-                other = find(offset + vi)
-                if other != root:
-                    parent[other] = root
-    groups: dict[int, _TablePart] = {}
-    for i, segment in enumerate(horizontals + verticals):
-        root = find(i)
-        part = groups.get(root)
-        if part is None:
-            part = groups[root] = _TablePart(index, segment.y0, segment.y1, segment.x0, segment.x1)
-        part.top, part.bottom = min(part.top, segment.y0), max(part.bottom, segment.y1)
-        part.left, part.right = min(part.left, segment.x0), max(part.right, segment.x1)
-        (part.horizontals if i < offset else part.verticals).append(segment)
-    return sorted(
-        (p for p in groups.values() if len(p.horizontals) >= 2 and len(p.verticals) >= 2),
-        key=lambda p: p.top,
-    )
+    """The page's ruled tables: rulings merged on their lines, grouped where horizontals and verticals
+    touch (``_pdf_loops.find_tables``)."""
+    return [
+        _TablePart(index, top, bottom, left, right, horizontals=horizontals, verticals=verticals)
+        for top, bottom, left, right, horizontals, verticals in find_tables(segments, SNAP)
+    ]
 
 
 _BY_ROW_THEN_X = attrgetter("cy", "x0")
