@@ -43,6 +43,15 @@ from parsers.model import Report, Status
 #: Reports written per transaction, and the longest a written report waits to be committed.
 BATCH_SIZE = 200
 BATCH_SECONDS = 2.0
+#: Page cache of the build's connection, in KiB.  A transaction of BATCH_SIZE reports touches pages
+#: all over some twenty B-trees keyed by random ids: with SQLite's default of 2 MB they were read back
+#: from the operating system again and again (15 % of the parent's CPU writing 30,000 reports).
+CACHE_KIB = 64 * 1024
+#: Pages the write-ahead log may hold before it is copied into the database (SQLite's default: 1,000,
+#: i.e. at nearly every commit).  A page that several transactions change in a row is then copied
+#: once, not each time, and the copy's fsync waits come five times less often: writing 30,000
+#: reports took 2.5 ms of wall-clock time per report instead of 3.7, with the same CPU.
+CHECKPOINT_PAGES = 10_000
 _HTML = ("text/html", "application/xhtml")
 
 
@@ -93,6 +102,8 @@ def build(
     cpu_before = _cpu_seconds()
     data_dir = Path(data_dir)
     db = corpus.open_corpus(corpus_path(data_dir))
+    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    db.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
     summary = BuildSummary()
     state = CrawlState(data_dir, db)
     summary.warc_messages = state.recover()

@@ -341,10 +341,8 @@ def _store_report(db: sqlite_utils.Database, context: _Context, prepared: Prepar
             ],
         )
 
-    columns = _REPORT_COLUMNS
-    db.execute(
-        f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-        f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns[1:])}",
+    db.conn.execute(
+        _UPSERT_REPORT,
         [
             rid,
             context.url,
@@ -375,8 +373,10 @@ def _store_report(db: sqlite_utils.Database, context: _Context, prepared: Prepar
             context.parser_version,
         ],
     )
-    for table, columns in _CHILD_COLUMNS.items():
-        _insert(db, table, columns, prepared.rows.get(table, ()))
+    for table, insert in _INSERT_CHILD.items():
+        rows = prepared.rows.get(table)
+        if rows:
+            db.conn.executemany(insert, rows)
 
     db.execute(
         "INSERT OR REPLACE INTO report_versions (report_id, version, sha256, fetched_at, superseded_at, title, year,"
@@ -551,14 +551,20 @@ _REPORT_COLUMNS = (
 )
 
 
+# Built once: a report is written with ten statements or so, and building their text each time
+# cost as much as some of them take to run.
+_UPSERT_REPORT = (
+    f"INSERT INTO reports ({', '.join(_REPORT_COLUMNS)}) VALUES ({', '.join('?' for _ in _REPORT_COLUMNS)})"
+    f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _REPORT_COLUMNS[1:])}"
+)
+_INSERT_CHILD = {
+    table: f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    for table, columns in _CHILD_COLUMNS.items()
+}
+
+
 def _number(value) -> float | None:
     return None if value is None else value.value
-
-
-def _insert(db: sqlite_utils.Database, table: str, columns: list[str], rows: list[tuple]) -> None:
-    if rows:
-        placeholders = ", ".join("?" for _ in columns)
-        db.conn.executemany(f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({placeholders})", rows)
 
 
 def _supersede(db: sqlite_utils.Database, rid: str, version: int, *, superseded_at: str | None) -> None:
@@ -624,6 +630,9 @@ def _region_row(code: str, names: dict[str, str]) -> tuple | None:
 
 def _ensure_region(db: sqlite_utils.Database, code: str, report: Report) -> None:
     """Make ``code`` (and its parents) resolvable in ``regions``; the whole official list is loaded once."""
+    # A code already there is the common case: one query answers it (the table is then not empty either).
+    if db.conn.execute("SELECT 1 FROM regions WHERE code = ?", [code]).fetchone():
+        return
     names = _adcodes()
     if names and db.execute("SELECT NOT EXISTS (SELECT 1 FROM regions)").fetchone()[0]:
         rows = [row for row in (_region_row(c, names) for c in sorted(names)) if row]
