@@ -1076,6 +1076,11 @@ static PyObject *merged_cell_text(PyObject *members) {
         PositionedChar *ch = (PositionedChar *)PyTuple_GET_ITEM(PyList_GET_ITEM(members, 0), 0);
         Py_ssize_t raw_length = append_text(raw, 0, ch->text);
         length = append_collapsed(out, 0, raw, raw_length);
+        if (length == raw_length && !memcmp(out, raw, (size_t)length * sizeof(Py_UCS4))) {
+            /* no whitespace to collapse (most cells): the text itself */
+            result = Py_NewRef(ch->text);
+            goto done;
+        }
     } else {
         for (Py_ssize_t k = 0; k < n; k++) {
             PositionedChar *ch = (PositionedChar *)PyTuple_GET_ITEM(PyList_GET_ITEM(members, k), 0);
@@ -1138,6 +1143,29 @@ static PyObject *cell_text(PyObject *self, PyObject *members) {
     return merged_cell_text(members);
 }
 
+/* Appends the decimal digits of `value` (with a minus sign if `negative`) at out; returns the new end. */
+static char *append_integer(char *out, unsigned long long value, int negative) {
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    if (negative)
+        *out++ = '-';
+    while (n)
+        *out++ = digits[--n];
+    return out;
+}
+
+/* format(value, ".0f") at out for |value| < 2**52: the nearest whole number, ties to even, "-0" for
+ * negative values that round to zero — what Python's correctly rounded conversion gives for each such
+ * double (an integer plus a binary fraction). */
+static char *append_whole(char *out, double value) {
+    double whole = nearbyint(value);
+    return append_integer(out, (unsigned long long)fabs(whole), signbit(whole));
+}
+
 /* "{label} page {page + 1} x={x0:.0f} y={top:.0f}" of the member whose character is topmost, then
  * leftmost (the first of equals), at its place on its page. */
 static PyObject *cell_source(PyObject *members, PyObject *label) {
@@ -1161,28 +1189,65 @@ static PyObject *cell_source(PyObject *members, PyObject *label) {
     Py_ssize_t page = PyLong_AsSsize_t(PyTuple_GET_ITEM(member, 1));
     if (page == -1 && PyErr_Occurred())
         return NULL;
-    /* as format(value, ".0f") */
-    char *x = PyOS_double_to_string(original->x0, 'f', 0, 0, NULL);
-    char *y = PyOS_double_to_string(original->top, 'f', 0, 0, NULL);
-    PyObject *source = x && y ? PyUnicode_FromFormat("%U page %zd x=%s y=%s", label, page + 1, x, y) : NULL;
-    if (!x || !y)
-        PyErr_NoMemory();
-    PyMem_Free(x);
-    PyMem_Free(y);
-    return source;
+    const double limit = 4503599627370496.0;  /* 2**52 */
+    Py_ssize_t prefix_length;
+    const char *prefix = PyUnicode_AsUTF8AndSize(label, &prefix_length);
+    if (!prefix)
+        return NULL;
+    if (!(fabs(original->x0) < limit && fabs(original->top) < limit) || prefix_length > 64 || page < 0) {
+        /* (and NaN) as Python formats them */
+        char *x = PyOS_double_to_string(original->x0, 'f', 0, 0, NULL);
+        char *y = x ? PyOS_double_to_string(original->top, 'f', 0, 0, NULL) : NULL;
+        PyObject *source = y ? PyUnicode_FromFormat("%U page %zd x=%s y=%s", label, page + 1, x, y) : NULL;
+        if (!y)
+            PyErr_NoMemory();
+        PyMem_Free(x);
+        PyMem_Free(y);
+        return source;
+    }
+    char text[160], *end = text;
+    memcpy(end, prefix, (size_t)prefix_length);
+    end += prefix_length;
+    memcpy(end, " page ", 6);
+    end = append_integer(end + 6, (unsigned long long)page + 1, 0);
+    memcpy(end, " x=", 3);
+    end = append_whole(end + 3, original->x0);
+    memcpy(end, " y=", 3);
+    end = append_whole(end + 3, original->top);
+    return PyUnicode_FromStringAndSize(text, end - text);
 }
 
-/* grid_rows(roots, region_chars, n_cols, label, source, make_cell) -> rows of cells
+static PyObject *name_text, *name_source, *name_origin;
+
+/* A new object of the prototype's class whose __dict__ is a copy of `fields` (the prototype's) with
+ * text, source and origin set: what parsers.report.labels.grid_cell makes, without its Python call. */
+static PyObject *new_cell(PyObject *prototype, PyObject *fields, PyObject *text, PyObject *source, PyObject *origin) {
+    PyObject *cell = NULL, *dict = PyDict_Copy(fields);
+    if (!dict)
+        return NULL;
+    if (PyDict_SetItem(dict, name_text, text) == 0 && PyDict_SetItem(dict, name_source, source) == 0 &&
+        PyDict_SetItem(dict, name_origin, origin) == 0 &&
+        (cell = Py_TYPE(prototype)->tp_alloc(Py_TYPE(prototype), 0)) && PyObject_GenericSetDict(cell, dict, NULL) < 0)
+        Py_CLEAR(cell);
+    Py_DECREF(dict);
+    return cell;
+}
+
+/* grid_rows(roots, region_chars, n_cols, label, source, prototype) -> rows of cells
  *
- * The grid of a laid-out table (lay_out's roots and region_chars): the cell at its region's top-left
- * is make_cell(text, source), its text and source read from the region's characters, or
- * make_cell("", "{source} row R col C") for an empty region; the region's other positions hold one shared
- * make_cell(text, source, (row, col)) of the top-left cell. */
+ * The grid of a laid-out table (lay_out's roots and region_chars).  Cells are copies of `prototype` (a
+ * GridCell with its defaults) with text, source and origin set: the cell at its region's top-left has
+ * the text and source read from the region's characters, or "" and "{source} row R col C" for an empty
+ * region, and origin None; the region's other positions hold one shared copy of it with origin
+ * (row, col) of the top-left cell. */
 static PyObject *grid_rows(PyObject *self, PyObject *args) {
-    PyObject *roots, *regions, *label, *source, *make_cell;
+    PyObject *roots, *regions, *label, *source, *prototype;
     Py_ssize_t n_cols;
     if (!PyArg_ParseTuple(args, "O!O!nUUO", &PyList_Type, &roots, &PyDict_Type, &regions, &n_cols, &label, &source,
-                          &make_cell))
+                          &prototype))
+        return NULL;
+    PyObject *fields = PyObject_GenericGetDict(prototype, NULL);
+    if (!fields)
         return NULL;
     Py_ssize_t n_cells = PyList_GET_SIZE(roots);
     if (n_cols < 1 || n_cells % n_cols)
@@ -1217,10 +1282,12 @@ static PyObject *grid_rows(PyObject *self, PyObject *args) {
                 goto done;
             } else {
                 text = PyUnicode_New(0, 0);
-                where = PyUnicode_FromFormat("%U row %zd col %zd", source, i / n_cols + 1, i % n_cols + 1);
+                char position[64];
+                snprintf(position, sizeof position, " row %zd col %zd", i / n_cols + 1, i % n_cols + 1);
+                where = PyUnicode_FromFormat("%U%s", source, position);
             }
             if (text && where)
-                cells[i] = PyObject_CallFunctionObjArgs(make_cell, text, where, NULL);
+                cells[i] = new_cell(prototype, fields, text, where, Py_None);
             Py_XDECREF(text);
             Py_XDECREF(where);
             if (!cells[i])
@@ -1228,11 +1295,11 @@ static PyObject *grid_rows(PyObject *self, PyObject *args) {
             continue;
         }
         if (!copies[root]) {
-            PyObject *text = PyObject_GetAttrString(cells[root], "text");
-            PyObject *where = text ? PyObject_GetAttrString(cells[root], "source") : NULL;
+            PyObject *text = PyObject_GetAttr(cells[root], name_text);
+            PyObject *where = text ? PyObject_GetAttr(cells[root], name_source) : NULL;
             PyObject *origin = where ? Py_BuildValue("(nn)", root / n_cols, root % n_cols) : NULL;
             if (origin)
-                copies[root] = PyObject_CallFunctionObjArgs(make_cell, text, where, origin, NULL);
+                copies[root] = new_cell(prototype, fields, text, where, origin);
             Py_XDECREF(text);
             Py_XDECREF(where);
             Py_XDECREF(origin);
@@ -1266,6 +1333,7 @@ done:
             Py_XDECREF(copies[i]);
     PyMem_Free(cells);
     PyMem_Free(copies);
+    Py_DECREF(fields);
     return rows;
 }
 
@@ -1287,7 +1355,9 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pdf_loops", NULL, -
 PyMODINIT_FUNC PyInit__pdf_loops(void) {
     if (!(name_x0 = PyUnicode_InternFromString("x0")) || !(name_y0 = PyUnicode_InternFromString("y0")) ||
         !(name_x1 = PyUnicode_InternFromString("x1")) || !(name_y1 = PyUnicode_InternFromString("y1")) ||
-        !(name_cx = PyUnicode_InternFromString("cx")) || !(name_cy = PyUnicode_InternFromString("cy")))
+        !(name_cx = PyUnicode_InternFromString("cx")) || !(name_cy = PyUnicode_InternFromString("cy")) ||
+        !(name_text = PyUnicode_InternFromString("text")) || !(name_source = PyUnicode_InternFromString("source")) ||
+        !(name_origin = PyUnicode_InternFromString("origin")))
         return NULL;
     if (PyType_Ready(&PositionedCharType) < 0 || PyType_Ready(&RulingType) < 0)
         return NULL;

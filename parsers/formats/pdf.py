@@ -597,6 +597,9 @@ def _cluster(values: list[float]) -> list[float]:
     return out
 
 
+#: The cell ``grid_rows`` copies (with its text, source and origin set) for each cell of a grid.
+_CELL_PROTOTYPE = grid_cell("")
+
 #: A cell text that starts a new item (一、 （二） 3. 第二十条…): never the tail of a row split by a page break.
 _ITEM_START = re.compile(r"^\s*([（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]|第[一二三四五六七八九十百\d]+条)")
 
@@ -764,5 +767,5 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
     if layout is None:
         return Grid(rows=[], source=source)
 
-    rows = grid_rows(layout.roots, layout.region_chars, layout.n_cols, label, source, grid_cell)
+    rows = grid_rows(layout.roots, layout.region_chars, layout.n_cols, label, source, _CELL_PROTOTYPE)
     return Grid(rows=rows, source=source)
