@@ -477,9 +477,8 @@ class _BodyReader:
             properties = _first(tr, self._row_properties)
             if properties is not None:
                 before = _first(properties, self._grid_before)
-                for i in range(to_int(before.get(val) if before is not None else None)):
-                    # len(row) + i, as the reader always had it: stored sources depend on it
-                    row.append(GridCell(text="", source=source_of(number, row_index, len(row) + i)))
+                for column in range(to_int(before.get(val) if before is not None else None)):
+                    row.append(GridCell(text="", source=source_of(number, row_index, column)))
             for tc in self.own(tr, "tc"):
                 tc_properties = self.cell_properties(tc)
                 span = 1

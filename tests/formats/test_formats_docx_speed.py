@@ -154,3 +154,13 @@ def test_tabs_breaks_and_images_in_a_table_among_plain_tables():
              for block in document.blocks if isinstance(block, Grid)]
     assert grids == [[["行政许可", "12"]], [["甲 乙", "丙 丁", "图"]], [["行政处罚", "3"]]]
     assert document.images_in_body == 1
+
+
+def test_grid_before_pads_a_row_with_blank_cells_numbered_from_the_first_column():
+    body = ("<w:tbl><w:tr><w:tc><w:p><w:r><w:t>项目</w:t></w:r></w:p></w:tc><w:tc><w:p/></w:tc><w:tc><w:p/></w:tc>"
+            "<w:tc><w:p><w:r><w:t>合计</w:t></w:r></w:p></w:tc></w:tr>"
+            '<w:tr><w:trPr><w:gridBefore w:val="3"/></w:trPr><w:tc><w:p><w:r><w:t>7</w:t></w:r></w:p></w:tc></w:tr>'
+            "</w:tbl>")
+    (grid,) = [block for block in docx.read(docx_bytes(body)).blocks if isinstance(block, Grid)]
+    assert [cell.text for cell in grid.rows[1]] == ["", "", "", "7"]
+    assert [cell.source for cell in grid.rows[1]] == [f"docx table 1 row 2 col {c}" for c in (1, 2, 3, 4)]
