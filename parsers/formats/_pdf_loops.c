@@ -418,14 +418,24 @@ static int by_value(const void *a, const void *b) {
     return x < y ? -1 : (x > y);
 }
 
-/* The rulings of a Python list (objects with x0, y0, x1, y1) as pieces along their lines. */
-static Piece *read_pieces(PyObject *rulings, int horizontal) {
+/* A band of a table laid out alone: the horizontals with low - reach <= y0 <= high + reach, the
+ * verticals with y1 > low + snap and y0 < high - snap cut to [low, high], the characters whose centre
+ * has low < cy < high. */
+typedef struct {
+    int on;
+    double low, high, reach;
+} Window;
+
+/* The rulings of a Python list (objects with x0, y0, x1, y1) in the window as pieces along their lines;
+ * their number in *count. */
+static Piece *read_pieces(PyObject *rulings, int horizontal, const Window *window, double snap, Py_ssize_t *count) {
     Py_ssize_t n = PyList_GET_SIZE(rulings);
     Piece *pieces = PyMem_New(Piece, n + 1);
     if (!pieces) {
         PyErr_NoMemory();
         return NULL;
     }
+    *count = 0;
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *ruling = PyList_GET_ITEM(rulings, k);
         double x0, y0, x1, y1;
@@ -437,7 +447,15 @@ static Piece *read_pieces(PyObject *rulings, int horizontal) {
             PyMem_Free(pieces);
             return NULL;
         }
-        pieces[k] = horizontal ? (Piece){(y0 + y1) / 2, x0, x1, k} : (Piece){(x0 + x1) / 2, y0, y1, k};
+        if (window->on && horizontal && !(window->low - window->reach <= y0 && y0 <= window->high + window->reach))
+            continue;
+        if (window->on && !horizontal) {
+            if (!(y1 > window->low + snap && y0 < window->high - snap))
+                continue;
+            y0 = window->low > y0 ? window->low : y0;  /* as Python's max(y0, low), min(y1, high) */
+            y1 = window->high < y1 ? window->high : y1;
+        }
+        pieces[(*count)++] = horizontal ? (Piece){(y0 + y1) / 2, x0, x1, k} : (Piece){(x0 + x1) / 2, y0, y1, k};
     }
     return pieces;
 }
@@ -767,13 +785,17 @@ static Py_ssize_t rows_spanned(const Py_ssize_t *roots, Py_ssize_t n_cells, Py_s
  * whose continuation below the break is empty is joined with it when either spans several rows.
  * `roots[i]` is the root (top-left) elementary cell of cell i; `region_chars` maps a root to the
  * characters of its merged cell, cell by cell in the order the cells were first filled.  None when
- * there are not two grid lines each way. */
+ * there are not two grid lines each way.  Given (low, high, reach) after snap, only the band between
+ * the lines low and high is laid out (see Window): a table's header rows, the rows around a page break. */
 static PyObject *lay_out(PyObject *self, PyObject *args) {
     PyObject *horizontals_list, *verticals_list, *chars, *collapse_list, *joins_list;
     double snap;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!d", &PyList_Type, &horizontals_list, &PyList_Type, &verticals_list,
-                          &PyList_Type, &chars, &PyList_Type, &collapse_list, &PyList_Type, &joins_list, &snap))
+    Window window = {0, 0, 0, 0};
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!d|ddd", &PyList_Type, &horizontals_list, &PyList_Type, &verticals_list,
+                          &PyList_Type, &chars, &PyList_Type, &collapse_list, &PyList_Type, &joins_list, &snap,
+                          &window.low, &window.high, &window.reach))
         return NULL;
+    window.on = PyTuple_GET_SIZE(args) > 6;
     PyObject *result = NULL, *roots_list = NULL, *regions = NULL, *xs_list = NULL, *ys_list = NULL;
     PyObject **cell_lists = NULL;
     Py_ssize_t *parent = NULL, *roots = NULL, *filled_order = NULL;
@@ -782,8 +804,8 @@ static PyObject *lay_out(PyObject *self, PyObject *args) {
     double *xs_memory = NULL, *ys_memory = NULL, *xs, *ys;  /* xs and ys start one in: room for an outer line */
     Line *horizontals = NULL, *verticals = NULL;
     Py_ssize_t n_xs = 0, n_ys = 0, n_joins, n_collapse, n_filled = 0, n_cells = 0;
-    Py_ssize_t n_horizontals = PyList_GET_SIZE(horizontals_list), n_verticals = PyList_GET_SIZE(verticals_list);
-    Piece *pieces = read_pieces(horizontals_list, 1);
+    Py_ssize_t n_horizontals, n_verticals = PyList_GET_SIZE(verticals_list);
+    Piece *pieces = read_pieces(horizontals_list, 1, &window, snap, &n_horizontals);
     if (!pieces)
         goto done;
     horizontals = PyMem_New(Line, n_horizontals + 1);
@@ -796,7 +818,7 @@ static PyObject *lay_out(PyObject *self, PyObject *args) {
     n_horizontals = merge_pieces(pieces, n_horizontals, snap, horizontals);
     PyMem_Free(pieces);
     pieces = NULL;
-    if (!(pieces = read_pieces(verticals_list, 0)))
+    if (!(pieces = read_pieces(verticals_list, 0, &window, snap, &n_verticals)))
         goto done;
     verticals = PyMem_New(Line, n_verticals + 1);
     xs_memory = PyMem_New(double, n_verticals + 3);
@@ -900,6 +922,8 @@ static PyObject *lay_out(PyObject *self, PyObject *args) {
         } else if (attribute(char_object, name_cy, &cy) < 0 || attribute(char_object, name_cx, &cx) < 0) {
             goto done;
         }
+        if (window.on && !(window.low < cy && cy < window.high))
+            continue;
         Py_ssize_t r = bisect_right(ys, n_ys, cy) - 1, c = bisect_right(xs, n_xs, cx) - 1;
         if (r < 0 || r >= n_rows || c < 0 || c >= n_cols)
             continue;
@@ -987,6 +1011,90 @@ done:
     PyMem_Free(xs_memory);
     Py_XDECREF(xs_list);
     Py_XDECREF(ys_list);
+    return result;
+}
+
+/* ---------------------------------------------------------------- stacking table parts */
+
+/* members(chars, page, dx, shift) -> [(character, page, original)]: each PositionedChar moved by (dx,
+ * shift) onto the virtual surface of a table stacked over several pages (the original itself when
+ * neither is non-zero), with its page and the original. */
+static PyObject *members(PyObject *self, PyObject *args) {
+    PyObject *chars, *page;
+    double dx, shift;
+    if (!PyArg_ParseTuple(args, "O!Odd", &PyList_Type, &chars, &page, &dx, &shift))
+        return NULL;
+    int moved = dx != 0 || shift != 0;
+    PyObject *out = PyList_New(PyList_GET_SIZE(chars));
+    for (Py_ssize_t k = 0; out && k < PyList_GET_SIZE(chars); k++) {
+        PyObject *item = PyList_GET_ITEM(chars, k), *placed, *member = NULL;
+        if (!Py_IS_TYPE(item, &PositionedCharType)) {
+            PyErr_SetString(PyExc_TypeError, "chars must be PositionedChar objects");
+            Py_CLEAR(out);
+            break;
+        }
+        PositionedChar *c = (PositionedChar *)item;
+        placed = moved ? positioned_char(c->text, c->x0 + dx, c->top + shift, c->x1 + dx, c->bottom + shift)
+                       : Py_NewRef(item);
+        if (placed)
+            member = PyTuple_Pack(3, placed, page, item);
+        Py_XDECREF(placed);
+        if (!member)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, k, member);
+    }
+    return out;
+}
+
+/* shifted(rulings, dx, shift) -> the Ruling objects moved by (dx, shift). */
+static PyObject *shifted(PyObject *self, PyObject *args) {
+    PyObject *rulings;
+    double dx, shift;
+    if (!PyArg_ParseTuple(args, "O!dd", &PyList_Type, &rulings, &dx, &shift))
+        return NULL;
+    PyObject *out = PyList_New(PyList_GET_SIZE(rulings));
+    for (Py_ssize_t k = 0; out && k < PyList_GET_SIZE(rulings); k++) {
+        PyObject *item = PyList_GET_ITEM(rulings, k), *moved = NULL;
+        if (Py_IS_TYPE(item, &RulingType)) {
+            Ruling *r = (Ruling *)item;
+            moved = new_ruling(r->x0 + dx, r->y0 + shift, r->x1 + dx, r->y1 + shift);
+        } else {
+            PyErr_SetString(PyExc_TypeError, "rulings must be Ruling objects");
+        }
+        if (!moved)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, k, moved);
+    }
+    return out;
+}
+
+/* cluster(values, snap) -> pdf.py's grid lines: the values sorted, each run within snap of the
+ * previous value replaced by its mean (see cluster above). */
+static PyObject *cluster_values(PyObject *self, PyObject *args) {
+    PyObject *list;
+    double snap;
+    if (!PyArg_ParseTuple(args, "O!d", &PyList_Type, &list, &snap))
+        return NULL;
+    Py_ssize_t n;
+    double *values = float_list(list, &n), *out = values ? PyMem_New(double, n + 1) : NULL;
+    PyObject *result = NULL;
+    if (values && !out)
+        PyErr_NoMemory();
+    if (out) {
+        Py_ssize_t count = cluster(values, n, snap, out);
+        result = PyList_New(count);
+        for (Py_ssize_t k = 0; result && k < count; k++) {
+            PyObject *value = PyFloat_FromDouble(out[k]);
+            if (!value)
+                Py_CLEAR(result);
+            else
+                PyList_SET_ITEM(result, k, value);
+        }
+    }
+    PyMem_Free(values);
+    PyMem_Free(out);
     return result;
 }
 
@@ -1344,6 +1452,9 @@ static PyMethodDef methods[] = {
     {"text_chars", text_chars, METH_VARARGS, "A text page's runs of characters, positioned."},
     {"merge_rulings", merge_rulings, METH_VARARGS, "A page's horizontal or vertical rulings, merged on their lines."},
     {"find_tables", find_tables, METH_VARARGS, "A page's rulings grouped into ruled tables."},
+    {"members", members, METH_VARARGS, "A table part's characters placed on the stacked surface, with page and original."},
+    {"shifted", shifted, METH_VARARGS, "Rulings moved onto the stacked surface of a table."},
+    {"cluster", cluster_values, METH_VARARGS, "Sorted positions, each run within snap replaced by its mean."},
     {"lay_out", lay_out, METH_VARARGS, "A ruled table's grid lines, merged cells and the characters in each."},
     {"cell_text", cell_text, METH_O, "A merged cell's text from its (character, page, original) members."},
     {"grid_rows", grid_rows, METH_VARARGS, "The rows of cells of a laid-out table."},

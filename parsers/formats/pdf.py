@@ -28,6 +28,7 @@ corrupt files end as ``status="error"`` with the reason.
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from bisect import bisect_right
 from ctypes import CFUNCTYPE, c_float, c_int, c_void_p
@@ -43,12 +44,15 @@ try:
         PositionedChar,
         Ruling,
         cell_text,
+        cluster,
         configure,
         find_tables,
         grid_rows,
         lay_out,
+        members,
         merge_rulings,
         page_objects,
+        shifted,
         text_chars,
     )
 except ImportError as exc:  # a checkout used without installing the project, or a stale build
@@ -583,20 +587,6 @@ def _paragraphs(lines: list[_Line], page: int, label: str) -> list[Paragraph]:
     return paragraphs
 
 
-def _cluster(values: list[float]) -> list[float]:
-    """Sorted positions, merging those within SNAP of the previous one."""
-    out: list[float] = []
-    members: list[float] = []
-    for value in sorted(values):
-        if members and value - members[-1] > SNAP:
-            out.append(sum(members) / len(members))
-            members = []
-        members.append(value)
-    if members:
-        out.append(sum(members) / len(members))
-    return out
-
-
 #: The cell ``grid_rows`` copies (with its text, source and origin set) for each cell of a grid.
 _CELL_PROTOTYPE = grid_cell("")
 
@@ -620,8 +610,8 @@ class _CellLayout:
         """The merged cell's text, its lines joined (computed on first use: most layouts need a few rows)."""
         text = self._texts.get(root)
         if text is None:
-            members = self.region_chars.get(root)
-            text = self._texts[root] = cell_text(members) if members else ""
+            region = self.region_chars.get(root)
+            text = self._texts[root] = cell_text(region) if region else ""
         return text
 
     @property
@@ -648,6 +638,7 @@ class _CellLayout:
 def _lay_out_cells(
     horizontals: list[Ruling], verticals: list[Ruling], chars: list[tuple[PositionedChar, int, PositionedChar]], *,
     label: str, collapse: frozenset[float] = frozenset(), joins: tuple[float, ...] = (),
+    window: tuple[float, float, float] = (),
 ) -> _CellLayout | None:
     """Rulings + characters → merged cells.
 
@@ -655,8 +646,10 @@ def _lay_out_cells(
     stacked over several pages, its page, and the character where the page has it.
     ``collapse`` are join lines (virtual y) to ignore because the row was split by a page break;
     at the other ``joins`` a merged cell that the page break cut in two is joined again.
+    ``window`` (low, high, reach) lays out the band between the lines ``low`` and ``high`` alone: the
+    horizontals within ``reach`` of it, the verticals that cross it cut to it, the characters inside.
     """
-    layout = lay_out(horizontals, verticals, chars, sorted(collapse), list(joins), SNAP)
+    layout = lay_out(horizontals, verticals, chars, sorted(collapse), list(joins), SNAP, *window)
     return None if layout is None else _CellLayout(*layout, label)
 
 
@@ -678,13 +671,11 @@ MAX_HEADER_ROWS = 6
 
 def _top_rows(part: _TablePart, label: str) -> _CellLayout | None:
     """Cells of the first :data:`MAX_HEADER_ROWS` rows of a table part (its header, if any)."""
-    lines = _cluster([h.y0 for h in part.horizontals])
+    lines = cluster([h.y0 for h in part.horizontals], SNAP)
     bottom = lines[min(len(lines), MAX_HEADER_ROWS + 1) - 1] + SNAP
     return _lay_out_cells(
-        [h for h in part.horizontals if h.y0 <= bottom],
-        [Ruling(v.x0, v.y0, v.x1, min(v.y1, bottom)) for v in part.verticals if v.y0 < bottom - SNAP],
-        [(c, part.page, c) for c in part.chars if c.cy < bottom],
-        label=label,
+        part.horizontals, part.verticals, members(part.chars, part.page, 0.0, 0.0), label=label,
+        window=(-math.inf, bottom, 0.0),
     )
 
 
@@ -713,18 +704,12 @@ def _without_repeated_header(head: _CellLayout | None, part: _TablePart, label: 
 def _splits_a_row(horizontals, verticals, chars, join: float, label: str) -> bool:
     """Does the page break at ``join`` (virtual y) cut a row in two?  Decided on the two rows on each
     side of it only, so that the whole table is laid out once."""
-    lines = _cluster([h.y0 for h in horizontals])
+    lines = cluster([h.y0 for h in horizontals], SNAP)
     at = next((i for i, y in enumerate(lines) if abs(y - join) <= SNAP), None)
     if at is None or at == 0 or at == len(lines) - 1:
         return False
     low, high = lines[max(0, at - 2)], lines[min(len(lines) - 1, at + 2)]
-    window = _lay_out_cells(
-        [h for h in horizontals if low - SNAP <= h.y0 <= high + SNAP],
-        [Ruling(v.x0, max(v.y0, low), v.x1, min(v.y1, high))
-         for v in verticals if v.y1 > low + SNAP and v.y0 < high - SNAP],
-        [member for member in chars if low < member[0].cy < high],
-        label=label, joins=(join,),
-    )
+    window = _lay_out_cells(horizontals, verticals, chars, label=label, joins=(join,), window=(low, high, SNAP))
     if window is None:
         return False
     jr = next((i for i, y in enumerate(window.ys) if abs(y - join) <= SNAP), None)
@@ -750,16 +735,12 @@ def _build_grid(parts: list[_TablePart], label: str) -> Grid:
             shift = previous_bottom - part.top
             joins.append(previous_bottom)
         if shift or dx:
-            horizontals.extend(Ruling(s.x0 + dx, s.y0 + shift, s.x1 + dx, s.y1 + shift) for s in part.horizontals)
-            verticals.extend(Ruling(s.x0 + dx, s.y0 + shift, s.x1 + dx, s.y1 + shift) for s in part.verticals)
-            chars.extend(
-                (PositionedChar(c.text, c.x0 + dx, c.top + shift, c.x1 + dx, c.bottom + shift), part.page, c)
-                for c in part.chars
-            )
+            horizontals.extend(shifted(part.horizontals, dx, shift))
+            verticals.extend(shifted(part.verticals, dx, shift))
         else:
             horizontals.extend(part.horizontals)
             verticals.extend(part.verticals)
-            chars.extend((c, part.page, c) for c in part.chars)
+        chars.extend(members(part.chars, part.page, dx, shift))
         previous_bottom = part.bottom + shift
 
     split = frozenset(join for join in joins if _splits_a_row(horizontals, verticals, chars, join, label))
