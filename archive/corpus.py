@@ -420,19 +420,23 @@ def prepare_report(report: Report, url: str) -> PreparedReport:
     raw_cells = []
     applications = []
     for index, row in enumerate(report.applications):
+        cells = row.cells
         applications.append(
-            (rid, index, row.row_key, row.row_label, *(_number(row.cells.get(c)) for c in APPLICANT_COLUMNS))
+            (rid, index, row.row_key, row.row_label, *[_number(cells.get(c)) for c in APPLICANT_COLUMNS])
         )
-        raw_cells.extend(
-            (rid, "applications", str(index), column, value.value, value.raw, value.source or None, int(value.ocr))
-            for column, value in row.cells.items()
-        )
+        # One key string per row, not per cell: pickle sends a shared string once.
+        row_key = str(index)
+        raw_cells += [
+            (rid, "applications", row_key, column, value.value, value.raw, value.source or None, int(value.ocr))
+            for column, value in cells.items()
+        ]
     for row in report.review_litigation:
-        raw_cells.extend(
+        proceeding = row.proceeding
+        raw_cells += [
             (
                 rid,
                 "review_litigation",
-                row.proceeding,
+                proceeding,
                 column,
                 value.value,
                 value.raw,
@@ -440,7 +444,7 @@ def prepare_report(report: Report, url: str) -> PreparedReport:
                 int(value.ocr),
             )
             for column, value in row.cells.items()
-        )
+        ]
     rows = {
         "report_texts": [(rid, report.text or "")],
         "sections": [(rid, s.number, s.heading, s.text) for s in report.sections],

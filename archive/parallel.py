@@ -35,13 +35,14 @@ import multiprocessing
 import os
 import queue
 import resource
+import select
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from typing import Any
 
 from archive.convert import parse_with_conversions
@@ -178,6 +179,10 @@ class _Worker:
         self.process = context.Process(target=_work, args=(child, inherited, memory_limit_mb, work), daemon=True)
         self.process.start()
         child.close()
+        # Kept for the life of the worker: asking whether a result is waiting costs a system call,
+        # where ``Connection.poll`` builds a selector each time (several times per document).
+        self.results_waiting = select.poll()
+        self.results_waiting.register(self.connection.fileno(), select.POLLIN)
         self.tasks: deque[tuple[int, Any]] = deque()
         """(job index, job) sent to the worker and not answered yet, the one being parsed first."""
         self.started = 0.0
@@ -253,8 +258,11 @@ class _Pool:
         """Wait until at least one busy worker finishes a task, dies or runs out of time; return those results."""
         busy = self.busy()
         deadline = min(w.started for w in busy) + self.time_limit
-        waitables: list = [w.connection for w in busy] + [w.process.sentinel for w in busy]
-        wait(waitables, timeout=max(0.0, deadline - time.monotonic()))
+        waiting = select.poll()
+        for worker in busy:
+            waiting.register(worker.connection.fileno(), select.POLLIN)
+            waiting.register(worker.process.sentinel, select.POLLIN)
+        waiting.poll(max(0.0, deadline - time.monotonic()) * 1000)
         results = []
         for worker in busy:
             received, retiring = self._receive(worker)
@@ -283,7 +291,7 @@ class _Pool:
         """Every result the worker has sent so far, and whether it retires after the last one."""
         received: list[Any] = []
         try:
-            while len(received) < len(worker.tasks) and worker.connection.poll():
+            while len(received) < len(worker.tasks) and worker.results_waiting.poll(0):
                 _index, result, retiring = worker.connection.recv()
                 received.append(result)
                 if retiring:
