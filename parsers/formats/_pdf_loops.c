@@ -588,17 +588,19 @@ static int by_top(const void *a, const void *b) {
     return p->first < q->first ? -1 : (p->first > q->first);
 }
 
-/* find_tables(segments, snap) -> [(top, bottom, left, right, horizontals, verticals)] in order of top
+/* find_tables(segments, chars, snap) -> ([(top, bottom, left, right, horizontals, verticals, chars)], free)
  *
- * The page's rulings (Ruling objects) merged on their lines and grouped into tables: a horizontal and
- * a vertical that touch (within snap) belong to one table; groups with fewer than two of either are
- * no tables.  horizontals and verticals are a table's merged rulings, in order of position. */
+ * The page's rulings (Ruling objects) merged on their lines and grouped into tables, in order of top: a
+ * horizontal and a vertical that touch (within snap) belong to one table; groups with fewer than two
+ * of either are no tables.  horizontals and verticals are a table's merged rulings, in order of
+ * position; its chars the PositionedChars whose centre is within 1 point of its bounds (the first such
+ * table's), and `free` the others (`chars` itself when the page has no table). */
 static PyObject *find_tables(PyObject *self, PyObject *args) {
-    PyObject *segments;
+    PyObject *segments, *chars;
     double snap;
-    if (!PyArg_ParseTuple(args, "O!d", &PyList_Type, &segments, &snap))
+    if (!PyArg_ParseTuple(args, "O!O!d", &PyList_Type, &segments, &PyList_Type, &chars, &snap))
         return NULL;
-    PyObject *out = NULL;
+    PyObject *out = NULL, *free_chars = NULL, *result = NULL;
     Py_ssize_t nh = 0, nv = 0, *parent = NULL, *group_of = NULL;
     double *xs = NULL;
     Group *groups = NULL;
@@ -606,7 +608,7 @@ static PyObject *find_tables(PyObject *self, PyObject *args) {
     if (!horizontals || !(verticals = merged_lines(segments, 0, snap, &nv)))
         goto done;
     if (nh < 2 || nv < 2) {
-        out = PyList_New(0);
+        result = Py_BuildValue("([]O)", chars);
         goto done;
     }
     Py_ssize_t n = nh + nv;
@@ -685,24 +687,46 @@ static PyObject *find_tables(PyObject *self, PyObject *args) {
             }
             Py_DECREF(ruling);
         }
-        if (hs && vs)
-            part = Py_BuildValue("(ddddOO)", g->top, g->bottom, g->left, g->right, hs, vs);
+        PyObject *cs = hs && vs ? PyList_New(0) : NULL;
+        if (cs)
+            part = Py_BuildValue("(ddddOOO)", g->top, g->bottom, g->left, g->right, hs, vs, cs);
         Py_XDECREF(hs);
         Py_XDECREF(vs);
-        if (!part) {
-            Py_CLEAR(out);
+        Py_XDECREF(cs);
+        if (!part)
             goto done;
-        }
         PyList_SET_ITEM(out, t, part);
     }
+    if (!(free_chars = PyList_New(0)))
+        goto done;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(chars); k++) {
+        PyObject *item = PyList_GET_ITEM(chars, k), *into = free_chars;
+        if (!Py_IS_TYPE(item, &PositionedCharType)) {
+            PyErr_SetString(PyExc_TypeError, "chars must be PositionedChar objects");
+            goto done;
+        }
+        double cx = ((PositionedChar *)item)->cx, cy = ((PositionedChar *)item)->cy;
+        for (Py_ssize_t t = 0; t < n_tables; t++) {
+            Group *g = &groups[t];
+            if (g->left - 1 <= cx && cx <= g->right + 1 && g->top - 1 <= cy && cy <= g->bottom + 1) {
+                into = PyTuple_GET_ITEM(PyList_GET_ITEM(out, t), 6);
+                break;
+            }
+        }
+        if (PyList_Append(into, item) < 0)
+            goto done;
+    }
+    result = PyTuple_Pack(2, out, free_chars);
 done:
+    Py_XDECREF(out);
+    Py_XDECREF(free_chars);
     PyMem_Free(horizontals);
     PyMem_Free(verticals);
     PyMem_Free(parent);
     PyMem_Free(group_of);
     PyMem_Free(xs);
     PyMem_Free(groups);
-    return out;
+    return result;
 }
 
 /* pdf.py's _cluster: the values sorted (in place), each run of values within snap of the previous one

@@ -381,18 +381,7 @@ def _add_edge(edges: list[Ruling], p: tuple[float, float], q: tuple[float, float
 
 def _layout_page(index: int, chars: list[PositionedChar], segments: list[Ruling]) -> list[_PageItem]:
     """Split one page into ruled tables and the text lines around them, top to bottom."""
-    tables = _find_tables(index, segments)
-    free = chars  # a page without tables: all of it (most pages)
-    if tables:
-        free = []
-        for char in chars:
-            cx, cy = char.cx, char.cy
-            for table in tables:
-                if table.left - 1 <= cx <= table.right + 1 and table.top - 1 <= cy <= table.bottom + 1:
-                    table.chars.append(char)
-                    break
-            else:
-                free.append(char)
+    tables, free = _find_tables(index, segments, chars)
     items = [_PageItem(top=table.top, table=table) for table in tables]
     lines = _group_lines(free)
     # Text lines between two tables (or before/after) form one item per run.
@@ -412,13 +401,17 @@ def _layout_page(index: int, chars: list[PositionedChar], segments: list[Ruling]
     return items
 
 
-def _find_tables(index: int, segments: list[Ruling]) -> list[_TablePart]:
-    """The page's ruled tables: rulings merged on their lines, grouped where horizontals and verticals
-    touch (``_pdf_loops.find_tables``)."""
+def _find_tables(
+    index: int, segments: list[Ruling], chars: list[PositionedChar]
+) -> tuple[list[_TablePart], list[PositionedChar]]:
+    """The page's ruled tables with their characters, and the characters outside them: rulings merged
+    on their lines, grouped where horizontals and verticals touch (``_pdf_loops.find_tables``); a
+    character belongs to the first table whose bounds (widened by 1 point) hold its centre."""
+    tables, free = find_tables(segments, chars, SNAP)
     return [
-        _TablePart(index, top, bottom, left, right, horizontals=horizontals, verticals=verticals)
-        for top, bottom, left, right, horizontals, verticals in find_tables(segments, SNAP)
-    ]
+        _TablePart(index, top, bottom, left, right, horizontals=horizontals, verticals=verticals, chars=members)
+        for top, bottom, left, right, horizontals, verticals, members in tables
+    ], free
 
 
 _BY_ROW_THEN_X = attrgetter("cy", "x0")
