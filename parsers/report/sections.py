@@ -81,7 +81,8 @@ def _short_line_heading(text: str, after: int) -> tuple[int, str] | None:
     return (printed_number or number), line
 
 
-def read_sections(blocks) -> list[Section]:
+def read_sections(blocks, row_lines: dict[int, list[str]]) -> list[Section]:
+    """``row_lines``: each grid's rows as tab-separated lines, by ``id(grid)`` (made once by the caller)."""
     sections: list[Section] = []
     current: Section | None = None
     parts: list[str] = []
@@ -103,6 +104,6 @@ def read_sections(blocks) -> list[Section]:
             if current is not None:
                 parts.append(block.text.strip())
         elif isinstance(block, Grid) and current is not None:
-            parts.extend("\t".join([cell.text for cell in row]) for row in block.rows)
+            parts.extend(row_lines[id(block)])
     close()
     return sections

@@ -63,16 +63,20 @@ class Tables:
 # Row geometry
 
 
+_BLANK, _LABEL, _VALUE = 0, 1, 2
+
+
+@lru_cache(maxsize=65536)
+def _text_kind(text: str) -> int:
+    """What a cell's text is to a row: blank, label or value (one cached call per cell instead of two)."""
+    if is_value_like(text):
+        return _VALUE
+    return _LABEL if text.strip() else _BLANK
+
+
 def label_end(cells: list[GridCell]) -> int:
     """Index after the row's label cells: after the last non-empty text cell before the first value."""
-    end = 0
-    for i, cell in enumerate(cells):
-        text = cell.text
-        if is_value_like(text):
-            break
-        if text.strip():
-            end = i + 1
-    return end
+    return row_shape(cells)[0]
 
 
 def has_values(cells: list[GridCell]) -> bool:
@@ -83,17 +87,25 @@ def has_values(cells: list[GridCell]) -> bool:
 def row_shape(cells: list[GridCell]) -> tuple[int, bool]:
     """``(label_end(cells), has_values(cells))`` in one pass: both stop at the row's first value."""
     end = 0
-    for i, cell in enumerate(cells):
-        text = cell.text
-        if is_value_like(text):
-            return end, True
-        if text.strip():
-            end = i + 1
+    index = 0  # counted by hand: enumerate()'s tuples cost more than the loop body
+    for cell in cells:
+        index += 1  # noqa: SIM113
+        kind = _text_kind(cell.text)
+        if kind:
+            if kind == _VALUE:
+                return end, True
+            end = index
     return end, False
 
 
+@lru_cache(maxsize=4096)
+def _columns_at(positions: tuple[int, ...]) -> frozenset[int] | None:
+    """The set of a header's grid columns, or ``None`` when they are not strictly increasing."""
+    return frozenset(positions) if all(map(operator.lt, positions, positions[1:])) else None
+
+
 def align(
-    cells: list[GridCell], start: int, positions: list[int] | None, width: int
+    cells: list[GridCell], start: int, positions: tuple[int, ...] | None, width: int
 ) -> tuple[list[GridCell | None], list[GridCell]]:
     """Pick the value cell for each of ``width`` columns.  Returns (cells per column, unused non-blank cells).
 
@@ -102,9 +114,8 @@ def align(
     """
     # copies of a merged value cell are the same value, not more values
     value_cells = [i for i, cell in enumerate(cells[start:], start) if cell.origin is None and cell.text.strip()]
-    usable = positions and len(positions) == width and all(map(operator.lt, positions, positions[1:]))
-    if usable:
-        wanted = set(positions)
+    wanted = _columns_at(positions) if positions and len(positions) == width else None
+    if wanted is not None:
         if positions[0] >= start and wanted.issuperset(value_cells):
             # the usual row: every value already sits under a labelled column (what shift 0 below finds)
             size = len(cells)
@@ -263,15 +274,21 @@ def _category_of(text: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=65536)
+def _item_of(text: str) -> str | None:
+    """The clause a row of table 二 names (``第二十条第（一）项`` → ``20.1``), or ``None``."""
+    item_match = _ITEM.search(halfwidth(text).replace(" ", ""))
+    return None if item_match is None else f"20.{cn_number(item_match.group(1))}"
+
+
 def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
     item: str | None = None
     metrics: list[tuple[int, str, str]] = []  # (position, metric, label)
+    metric_positions: tuple[int, ...] = ()
     for cells in rows:
-        texts = [c.text for c in cells]
-        joined = halfwidth("".join(texts)).replace(" ", "")
-        item_match = _ITEM.search(joined)
-        if item_match:
-            item = f"20.{cn_number(item_match.group(1))}"
+        row_item = _item_of("".join([c.text for c in cells]))
+        if row_item is not None:
+            item = row_item
             metrics = []
             continue
         start, valued = row_shape(cells)
@@ -280,6 +297,7 @@ def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
             found = [(i, *m) for i, c in enumerate(cells) if c.origin is None and (m := _metric_of(c.text))]
             if found:
                 metrics = [(i, metric, cells[i].text) for i, metric, _template in found]
+                metric_positions = tuple([m[0] for m in metrics])
                 for _i, _metric, template in found:
                     if template:
                         tables.template_votes[template] += 1
@@ -289,7 +307,7 @@ def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
         if category is None or not metrics:
             continue
         category_key, category_item = category
-        chosen, unused = align(cells, start, [m[0] for m in metrics], len(metrics))
+        chosen, unused = align(cells, start, metric_positions, len(metrics))
         if unused:
             tables.notes.append(_unused_note("active_disclosure", label, unused))
         for (_pos, metric, metric_label), cell in zip(metrics, chosen, strict=True):
@@ -465,12 +483,12 @@ def _applicant_columns(positions: dict[str, int], first_row: list[GridCell], sta
         # header labels not (all) recognised, but the row holds the template's seven values
         return list(APPLICANT_COLUMNS), None
     columns = [k for k in APPLICANT_COLUMNS if k in positions]
-    geometry = [positions[k] for k in columns]
+    geometry = tuple([positions[k] for k in columns])
     if all(b > a for a, b in itertools.pairwise(geometry)) or len(set(geometry)) < len(geometry):
         return columns, geometry
     printed = sorted(columns, key=positions.__getitem__)
     if values == set(geometry):
-        return printed, [positions[k] for k in printed]
+        return printed, tuple([positions[k] for k in printed])
     return columns, geometry
 
 
@@ -497,7 +515,7 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
     state = RowState()
     data_started = False
     columns: list[str] = list(APPLICANT_COLUMNS)
-    geometry: list[int] | None = None
+    geometry: tuple[int, ...] | None = None
     header_rows: list[list[GridCell]] = []
     for cells in rows:
         start, valued = row_shape(cells)
@@ -630,7 +648,7 @@ def read_review(rows: list[list[GridCell]], tables: Tables) -> None:
         keys = _resolve_group([o for _, o in group]) if group else list(OUTCOME_COLUMNS)
         for cells, proceeding in transposed:
             start = label_end(cells)
-            chosen, unused = align(cells, start, [p for p, _ in group] if group else None, len(keys))
+            chosen, unused = align(cells, start, tuple([p for p, _ in group]) if group else None, len(keys))
             if unused:
                 tables.notes.append(_unused_note("review_litigation", proceeding, unused))
             values = values_of(keys, chosen)
@@ -643,7 +661,7 @@ def read_review(rows: list[list[GridCell]], tables: Tables) -> None:
     full = len(PROCEEDINGS) * len(OUTCOME_COLUMNS)
     if len(outcome_cells) == full:
         keys = _resolve_group([o for _, o in outcome_cells])
-        geometry = [p for p, _ in outcome_cells]
+        geometry = tuple([p for p, _ in outcome_cells])
     else:
         if outcome_cells and value_count == full:
             tables.notes.append(
