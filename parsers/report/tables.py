@@ -423,33 +423,41 @@ def _match_row(segment: str, group: str | None) -> tuple[str | None, float]:
     return best, best_score
 
 
+@lru_cache(maxsize=65536)
+def _classify(label_texts: tuple[str, ...], group: str | None) -> tuple[str, str | None]:
+    """(row key, group after the row) for a data row's label texts read in ``group``."""
+    segments: list[tuple[int, str]] = []
+    for label in label_texts:
+        if label.strip():
+            segments.extend(split_numbered(label))
+    leaf: tuple[int, str] | None = None
+    for level, text in segments:
+        heading = _group_of(text, level)
+        if heading is not None:
+            group = heading
+            leaf = None
+            continue
+        if level == 1:
+            group = None
+        elif level == 2:
+            group = "results"
+        leaf = (level, text)
+    if leaf is None:
+        # The row's own label is a group heading: （六）其他处理 as a single row (template 2019).
+        return ("other" if group == "other" else "unrecognized"), group
+    key, score = _match_row(leaf[1], group)
+    return (key if key is not None and score >= _ROW_MATCH_THRESHOLD else "unrecognized"), group
+
+
 class RowState:
     def __init__(self):
         self.group: str | None = None
 
     def classify(self, cells: list[GridCell], start: int) -> str:
         """Row key for a data row whose label cells are ``cells[:start]``; updates the group state."""
-        segments: list[tuple[int, str]] = []
-        for cell in cells[:start]:
-            if cell.text.strip():
-                segments.extend(split_numbered(cell.text))
-        leaf: tuple[int, str] | None = None
-        for level, text in segments:
-            group = _group_of(text, level)
-            if group is not None:
-                self.group = group
-                leaf = None
-                continue
-            if level == 1:
-                self.group = None
-            elif level == 2:
-                self.group = "results"
-            leaf = (level, text)
-        if leaf is None:
-            # The row's own label is a group heading: （六）其他处理 as a single row (template 2019).
-            return "other" if self.group == "other" else "unrecognized"
-        key, score = _match_row(leaf[1], self.group)
-        return key if key is not None and score >= _ROW_MATCH_THRESHOLD else "unrecognized"
+        # the same labels come back in every report: the answer is cached on the label texts
+        key, self.group = _classify(tuple([cell.text for cell in cells[:start]]), self.group)
+        return key
 
     def observe_label_row(self, cells: list[GridCell]) -> None:
         for cell in cells:
