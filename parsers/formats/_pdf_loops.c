@@ -144,13 +144,17 @@ static int (*object_type)(void *object);
 static int (*object_bounds)(void *object, float *left, float *bottom, float *right, float *top);
 static int (*loose_char_box)(void *text_page, int index, RectF *rect);
 static int (*is_generated)(void *text_page, int index);
+static int (*get_text)(void *text_page, int start, int count, unsigned short *result);
+static unsigned int (*get_unicode)(void *text_page, int index);
 
 enum { IMAGE = 3, PATH = 2 };  /* FPDF_PAGEOBJ_IMAGE, FPDF_PAGEOBJ_PATH */
 
 static PyObject *configure(PyObject *self, PyObject *args) {
-    unsigned long long a, b, c, d, e;
-    if (!PyArg_ParseTuple(args, "KKKKK", &a, &b, &c, &d, &e))
+    unsigned long long a, b, c, d, e, f, g;
+    if (!PyArg_ParseTuple(args, "KKKKKKK", &a, &b, &c, &d, &e, &f, &g))
         return NULL;
+    get_text = (void *)(uintptr_t)f;
+    get_unicode = (void *)(uintptr_t)g;
     get_object = (void *)(uintptr_t)a;
     object_type = (void *)(uintptr_t)b;
     object_bounds = (void *)(uintptr_t)c;
@@ -195,6 +199,62 @@ static PyObject *page_objects(PyObject *self, PyObject *args) {
         Py_DECREF(item);
     }
     return out;
+}
+
+/* page_text(text_page, count) -> the text of the first `count` characters, one str character per
+ * pdfium character index: FPDFText_GetText's UTF-16, or, when that does not come out as `count`
+ * characters (characters outside the BMP come as surrogate pairs and would shift the indices),
+ * FPDFText_GetUnicode of each index (ValueError, as chr() raises it, for a code beyond U+10FFFF). */
+static PyObject *page_text(PyObject *self, PyObject *args) {
+    unsigned long long handle;
+    int count;
+    if (!PyArg_ParseTuple(args, "Ki", &handle, &count))
+        return NULL;
+    if (!get_text || !get_unicode)
+        return PyErr_Format(PyExc_RuntimeError, "configure() was not called");
+    if (count < 0)
+        return PyErr_Format(PyExc_ValueError, "a negative number of characters");
+    void *text_page = (void *)(uintptr_t)handle;
+    unsigned short *buffer = PyMem_Calloc((size_t)count + 1, sizeof(unsigned short));
+    if (!buffer)
+        return PyErr_NoMemory();
+    Py_ssize_t written = get_text(text_page, 0, count, buffer);
+    Py_ssize_t n_bytes = written > 1 ? (written - 1) * 2 : 0;
+    if (n_bytes > 2 * ((Py_ssize_t)count + 1))
+        n_bytes = 2 * ((Py_ssize_t)count + 1);
+    int little_endian = -1;
+    PyObject *text = PyUnicode_DecodeUTF16((const char *)buffer, n_bytes, "surrogatepass", &little_endian);
+    PyMem_Free(buffer);
+    if (!text || PyUnicode_GET_LENGTH(text) == count)
+        return text;
+    Py_DECREF(text);
+    Py_UCS4 *codes = PyMem_New(Py_UCS4, (size_t)count + 1);
+    if (!codes)
+        return PyErr_NoMemory();
+    for (int i = 0; i < count; i++) {
+        codes[i] = get_unicode(text_page, i);
+        if (codes[i] > 0x10ffff) {
+            PyMem_Free(codes);
+            return PyErr_Format(PyExc_ValueError, "chr() arg not in range(0x110000)");
+        }
+    }
+    text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, codes, count);
+    PyMem_Free(codes);
+    return text;
+}
+
+/* text_length(chars) -> sum(len(c.text) for c in chars) for a list of PositionedChars. */
+static PyObject *text_length(PyObject *self, PyObject *chars) {
+    if (!PyList_Check(chars))
+        return PyErr_Format(PyExc_TypeError, "text_length() needs a list of PositionedChars");
+    Py_ssize_t total = 0;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(chars); k++) {
+        PyObject *item = PyList_GET_ITEM(chars, k);
+        if (!Py_IS_TYPE(item, &PositionedCharType))
+            return PyErr_Format(PyExc_TypeError, "text_length() needs a list of PositionedChars");
+        total += PyUnicode_GET_LENGTH(((PositionedChar *)item)->text);
+    }
+    return PyLong_FromSsize_t(total);
 }
 
 /* The characters that end a run: controls, space, U+FFFE (pdfium's hyphen marker), no-break space. */
@@ -1471,7 +1531,9 @@ done:
 
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Addresses of FPDFPage_GetObject, FPDFPageObj_GetType, "
-     "FPDFPageObj_GetBounds, FPDFText_GetLooseCharBox, FPDFText_IsGenerated."},
+     "FPDFPageObj_GetBounds, FPDFText_GetLooseCharBox, FPDFText_IsGenerated, FPDFText_GetText, FPDFText_GetUnicode."},
+    {"page_text", page_text, METH_VARARGS, "The text of a text page's first characters, one per character index."},
+    {"text_length", text_length, METH_O, "The number of characters in the texts of PositionedChars."},
     {"page_objects", page_objects, METH_VARARGS, "Image and path objects of a page with their bounds."},
     {"text_chars", text_chars, METH_VARARGS, "A text page's runs of characters, positioned."},
     {"merge_rulings", merge_rulings, METH_VARARGS, "A page's horizontal or vertical rulings, merged on their lines."},

@@ -52,8 +52,10 @@ try:
         members,
         merge_rulings,
         page_objects,
+        page_text,
         shifted,
         text_chars,
+        text_length,
     )
 except ImportError as exc:  # a checkout used without installing the project, or a stale build
     raise ImportError(f"the PDF reader's C loops (parsers/formats/_pdf_loops.c) are not built: {exc}; "
@@ -111,11 +113,10 @@ _segment_closes = _plain(pdfium_c.FPDFPathSegment_GetClose, c_int, c_void_p)
 _load_text_page = _plain(pdfium_c.FPDFText_LoadPage, c_void_p, c_void_p)
 _close_text_page = _plain(pdfium_c.FPDFText_ClosePage, None, c_void_p)
 _count_chars = _plain(pdfium_c.FPDFText_CountChars, c_int, c_void_p)
-_get_text = _plain(pdfium_c.FPDFText_GetText, c_int, c_void_p, c_int, c_int, c_void_p)
-_get_unicode = _plain(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, c_void_p, c_int)
 configure(*(ctypes.cast(function, c_void_p).value for function in (
     pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds,
-    pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_IsGenerated,
+    pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetText,
+    pdfium_c.FPDFText_GetUnicode,
 )))
 _IMAGE, _PATH = pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH
 _MOVETO, _LINETO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
@@ -182,7 +183,7 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
 
     page_data: list[tuple[float, list[PositionedChar], list[Ruling]]] = []
     scanned: list[int] = []
-    images = 0
+    images = visible = 0
     # Pages are loaded through the raw API and closed at once: pypdfium2's page objects (finalizers,
     # weak references to their document) cost more than a small report's layout work.
     document = ctypes.cast(pdf.raw, c_void_p).value
@@ -201,14 +202,14 @@ def _read_document(pdf: pdfium.PdfDocument) -> Document:
         finally:
             _close_page(page)
         images += page_images
-        text_length = sum(len(c.text) for c in chars)
+        page_length = text_length(chars)
+        visible += page_length
         # A scanned page: a picture covering most of the page, and at most a page number or a
         # stamp-like header as text (some scanners add those).
-        if page_images and (text_length < MIN_TEXT_CHARS or (image_share > 0.5 and text_length < SCAN_TEXT_CHARS)):
+        if page_images and (page_length < MIN_TEXT_CHARS or (image_share > 0.5 and page_length < SCAN_TEXT_CHARS)):
             scanned.append(index + 1)
         page_data.append((height, chars, segments))
 
-    visible = sum(len(c.text) for _, chars, _ in page_data for c in chars)
     if visible < MIN_TEXT_CHARS or (page_data and len(scanned) * 2 >= len(page_data)):
         return Document(
             format="pdf", title=title, images_in_body=images, warnings=warnings, status=Status.NEEDS_OCR,
@@ -292,12 +293,7 @@ def _page_chars(
         if count > MAX_CHARS_PER_PAGE:
             warnings.append(f"page {index + 1}: {count} characters, only the first {MAX_CHARS_PER_PAGE} read")
             count = MAX_CHARS_PER_PAGE
-        buffer = ctypes.create_string_buffer(2 * (count + 1))
-        written = _get_text(handle, 0, count, ctypes.addressof(buffer))
-        raw_text = buffer.raw[: max(0, written - 1) * 2].decode("utf-16-le", "surrogatepass")
-        if len(raw_text) != count:
-            # Characters outside the BMP come as surrogate pairs and would shift the indices.
-            raw_text = "".join(chr(_get_unicode(handle, i)) for i in range(count))
+        raw_text = page_text(handle, count)
         verticals = merge_rulings(rulings, False, SNAP)  # in order of x
         chars = text_chars(
             handle, raw_text, height, [v.x0 for v in verticals], [v.y0 for v in verticals], [v.y1 for v in verticals],

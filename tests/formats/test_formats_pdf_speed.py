@@ -5,8 +5,11 @@ rulings and characters had been cut to it first."""
 
 from __future__ import annotations
 
+import ctypes
 import math
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
 from parsers.formats import _pdf_loops, pdf
@@ -107,3 +110,21 @@ def test_positioned_chars_and_rulings_are_read_only_values():
         char.x0 = 5
     with pytest.raises(AttributeError):
         ruling.y1 = 5
+
+
+def test_page_text_is_pdfiums_text_character_by_character(formats_dir):
+    pages = 0
+    for path in [formats_dir / "report_2021.pdf", *sorted((formats_dir / "seeds").glob("*.pdf"))]:
+        document = pdfium.PdfDocument(path)
+        try:
+            for page in document:
+                textpage = page.get_textpage()
+                count = textpage.count_chars()
+                expected = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
+                handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+                assert _pdf_loops.page_text(handle, count) == expected
+                assert len(_pdf_loops.page_text(handle, count // 2)) == count // 2
+                pages += 1
+        finally:
+            document.close()
+    assert pages >= 20
