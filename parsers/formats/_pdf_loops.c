@@ -146,13 +146,15 @@ static int (*loose_char_box)(void *text_page, int index, RectF *rect);
 static int (*is_generated)(void *text_page, int index);
 static int (*get_text)(void *text_page, int start, int count, unsigned short *result);
 static unsigned int (*get_unicode)(void *text_page, int index);
+static unsigned long (*get_meta_text)(void *document, const char *tag, void *buffer, unsigned long length);
 
 enum { IMAGE = 3, PATH = 2 };  /* FPDF_PAGEOBJ_IMAGE, FPDF_PAGEOBJ_PATH */
 
 static PyObject *configure(PyObject *self, PyObject *args) {
-    unsigned long long a, b, c, d, e, f, g;
-    if (!PyArg_ParseTuple(args, "KKKKKKK", &a, &b, &c, &d, &e, &f, &g))
+    unsigned long long a, b, c, d, e, f, g, h;
+    if (!PyArg_ParseTuple(args, "KKKKKKKK", &a, &b, &c, &d, &e, &f, &g, &h))
         return NULL;
+    get_meta_text = (void *)(uintptr_t)h;
     get_text = (void *)(uintptr_t)f;
     get_unicode = (void *)(uintptr_t)g;
     get_object = (void *)(uintptr_t)a;
@@ -198,6 +200,41 @@ static PyObject *page_objects(PyObject *self, PyObject *args) {
         }
         Py_DECREF(item);
     }
+    return out;
+}
+
+/* metadata(document, keys) -> {key: value}: pypdfium2's PdfDocument.get_metadata_dict() without a
+ * ctypes buffer per key: FPDF_GetMetaText's UTF-16 without its terminator ("" for a missing key),
+ * UnicodeDecodeError for a value that is no UTF-16. */
+static PyObject *metadata(PyObject *self, PyObject *args) {
+    unsigned long long handle;
+    PyObject *keys;
+    if (!PyArg_ParseTuple(args, "KO", &handle, &keys))
+        return NULL;
+    if (!get_meta_text)
+        return PyErr_Format(PyExc_RuntimeError, "configure() was not called");
+    PyObject *sequence = PySequence_Fast(keys, "metadata keys must be a sequence");
+    PyObject *out = sequence ? PyDict_New() : NULL;
+    for (Py_ssize_t k = 0; out && k < PySequence_Fast_GET_SIZE(sequence); k++) {
+        PyObject *key = PySequence_Fast_GET_ITEM(sequence, k), *value = NULL;
+        const char *tag = PyUnicode_AsUTF8(key);
+        if (tag) {
+            unsigned long size = get_meta_text((void *)(uintptr_t)handle, tag, NULL, 0);
+            char *buffer = PyMem_Calloc((size_t)size + 1, 1);
+            if (!buffer) {
+                PyErr_NoMemory();
+            } else {
+                get_meta_text((void *)(uintptr_t)handle, tag, buffer, size);
+                int little_endian = -1;
+                value = PyUnicode_DecodeUTF16(buffer, size >= 2 ? (Py_ssize_t)size - 2 : 0, "strict", &little_endian);
+                PyMem_Free(buffer);
+            }
+        }
+        if (!value || PyDict_SetItem(out, key, value) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(value);
+    }
+    Py_XDECREF(sequence);
     return out;
 }
 
@@ -1531,7 +1568,9 @@ done:
 
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Addresses of FPDFPage_GetObject, FPDFPageObj_GetType, "
-     "FPDFPageObj_GetBounds, FPDFText_GetLooseCharBox, FPDFText_IsGenerated, FPDFText_GetText, FPDFText_GetUnicode."},
+     "FPDFPageObj_GetBounds, FPDFText_GetLooseCharBox, FPDFText_IsGenerated, FPDFText_GetText, FPDFText_GetUnicode, "
+     "FPDF_GetMetaText."},
+    {"metadata", metadata, METH_VARARGS, "A document's information entries, as pypdfium2's get_metadata_dict."},
     {"page_text", page_text, METH_VARARGS, "The text of a text page's first characters, one per character index."},
     {"text_length", text_length, METH_O, "The number of characters in the texts of PositionedChars."},
     {"page_objects", page_objects, METH_VARARGS, "Image and path objects of a page with their bounds."},

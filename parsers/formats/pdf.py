@@ -51,6 +51,7 @@ try:
         lay_out,
         members,
         merge_rulings,
+        metadata,
         page_objects,
         page_text,
         shifted,
@@ -116,7 +117,7 @@ _count_chars = _plain(pdfium_c.FPDFText_CountChars, c_int, c_void_p)
 configure(*(ctypes.cast(function, c_void_p).value for function in (
     pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds,
     pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetText,
-    pdfium_c.FPDFText_GetUnicode,
+    pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDF_GetMetaText,
 )))
 _IMAGE, _PATH = pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH
 _MOVETO, _LINETO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
@@ -231,19 +232,19 @@ def _metadata(pdf: pdfium.PdfDocument) -> dict[str, str]:
 
     Keys carry a ``pdf:`` prefix so that they never pass for the portal's own metadata block.
     """
-    try:
-        info = pdf.get_metadata_dict()
+    try:  # pdf.get_metadata_dict(), without a ctypes buffer per key
+        info = metadata(ctypes.cast(pdf.raw, c_void_p).value, pdf.METADATA_KEYS)
     except (pdfium.PdfiumError, UnicodeDecodeError):
         return {}
-    metadata = {}
+    fields = {}
     for key, value in info.items():
         value = " ".join((value or "").split())
         if key in ("CreationDate", "ModDate"):
             match = _PDF_DATE.match(value)
             value = "-".join(part for part in match.groups() if part) if match else ""
         if value:
-            metadata[f"pdf:{key}"] = value
-    return metadata
+            fields[f"pdf:{key}"] = value
+    return fields
 
 
 def blocks_from_pages(

@@ -128,3 +128,18 @@ def test_page_text_is_pdfiums_text_character_by_character(formats_dir):
         finally:
             document.close()
     assert pages >= 20
+
+
+def test_metadata_is_pypdfium2s_metadata_dict(formats_dir):
+    documents = 0
+    for path in [formats_dir / "report_2021.pdf", formats_dir / "scan.pdf", *(formats_dir / "seeds").glob("*.pdf")]:
+        document = pdfium.PdfDocument(path)
+        try:
+            handle = ctypes.cast(document.raw, ctypes.c_void_p).value
+            expected = document.get_metadata_dict()
+            assert _pdf_loops.metadata(handle, document.METADATA_KEYS) == expected
+            assert any(expected.values())
+            documents += 1
+        finally:
+            document.close()
+    assert documents >= 5
