@@ -114,10 +114,19 @@ def similarity(a: str, b: str) -> float:
     if a in b or b in a:
         shorter, longer = sorted((len(a), len(b)))
         return max(0.75 + 0.25 * shorter / longer, SequenceMatcher(None, a, b).ratio())
+    # quick_ratio() counts the characters the two share, at most the characters of a found in b:
+    # when even those cannot reach 0.5 the matcher (costly to set up) need not be built
+    if 2.0 * sum(map(_characters(b).__contains__, a)) / (len(a) + len(b)) < 0.5:
+        return 0.0
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     if matcher.real_quick_ratio() < 0.5 or matcher.quick_ratio() < 0.5:
         return 0.0
     return matcher.ratio()
+
+
+@lru_cache(maxsize=4096)
+def _characters(text: str) -> frozenset[str]:
+    return frozenset(text)
 
 
 # ---------------------------------------------------------------------------------------------
