@@ -170,11 +170,7 @@ _HEADING = re.compile(r"^\s*[一二三四五六七]\s*[、.．]")
 
 
 def _row_kind(cells: list[GridCell]) -> str | None:
-    return _kind_of_row_text("".join([c.text for c in cells]))
-
-
-@lru_cache(maxsize=65536)
-def _kind_of_row_text(text: str) -> str | None:
+    text = "".join([c.text for c in cells])
     # The words that mark each table, as plain substring tests (a regex alternation would try every
     # position of the row's text, and this runs for every row of every grid).  They hold no character
     # that halfwidth() folds, so the printed text is searched as it is.  Cached: header and label
