@@ -170,11 +170,10 @@ _HEADING = re.compile(r"^\s*[一二三四五六七]\s*[、.．]")
 
 
 def _row_kind(cells: list[GridCell]) -> str | None:
-    text = "".join([c.text for c in cells])
     # The words that mark each table, as plain substring tests (a regex alternation would try every
     # position of the row's text, and this runs for every row of every grid).  They hold no character
-    # that halfwidth() folds, so the printed text is searched as it is.  Cached: header and label
-    # rows come back in every report.
+    # that halfwidth() folds, so the printed text is searched as it is.
+    text = "".join([c.text for c in cells])
     if "申请人情况" in text or "自然人" in text or "勾稽关系" in text or "本年新收" in text or "商业企业" in text:
         return APPLICATIONS  # a row with the words of both 三 and 四 belongs to 三
     if "行政复议" in text or "行政诉讼" in text or "复议后起诉" in text or "直接起诉" in text:
