@@ -31,6 +31,7 @@ Workers ignore SIGINT: on Ctrl-C the parent gets ``KeyboardInterrupt`` and kills
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 import queue
@@ -332,6 +333,10 @@ def _work(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for other in inherited:
         other.close()
+    # What the worker inherited from the parent (modules, the parsers' tables) lives as long as it
+    # does: out of the collector's sight, a full collection no longer walks it (0.23 -> 0.01 ms per
+    # document parsed) nor marks every object of it, which dirtied pages shared with the parent.
+    gc.freeze()
     jobs: queue.SimpleQueue = queue.SimpleQueue()
     # Started before the address-space limit is set: its stack must not depend on the headroom left.
     threading.stack_size(_RECEIVER_STACK_BYTES)
