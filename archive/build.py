@@ -32,7 +32,7 @@ import sqlite_utils
 
 from archive import corpus
 from archive.convert import parse_with_conversions
-from archive.crawlstate import CrawlState, corpus_path
+from archive.crawlstate import CrawlState, FileToIndex, IndexEntries, corpus_path, read_index_entries
 from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, run_many
 from archive.warc import read_record
 from parsers.cms.article import document_type, read_article
@@ -110,7 +110,11 @@ def build(
     db.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
     summary = BuildSummary()
     state = CrawlState(data_dir, db)
-    summary.warc_messages = state.recover()
+    summary.warc_messages = state.recover(
+        read_files=functools.partial(
+            _read_in_workers, workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit_mb
+        )
+    )
     parser_version = corpus.current_parser_version()
 
     def record(outcome: corpus.WriteOutcome) -> None:
@@ -165,6 +169,13 @@ def build(
     summary.parent_cpu_seconds = cpu_after[0] - cpu_before[0]
     summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]
     return summary
+
+
+def _read_in_workers(files: list[FileToIndex], **pool_options) -> Iterator[IndexEntries | None]:
+    """The files' index entries, read and hashed on all cores (indexing a fresh archive otherwise
+    keeps one core idle: 0.27 ms per record in the parent, half a minute per 100,000 reports)."""
+    for _, result in run_many(files, read_index_entries, ordered=True, **pool_options):
+        yield None if isinstance(result, Report) else result  # the pool's failure: read it in the parent
 
 
 def _cpu_seconds() -> tuple[float, float]:

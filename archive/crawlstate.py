@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +112,42 @@ def exchange_from_record(warc_file: str, record: ArchivedRecord) -> Exchange:
     )
 
 
+@dataclass(frozen=True)
+class FileToIndex:
+    """A WARC file whose records from byte ``start`` on are missing from the index."""
+
+    path: str
+    warc_file: str
+    """``path`` as the index names it (relative to the data directory)."""
+    start: int
+
+
+@dataclass(frozen=True)
+class IndexEntries:
+    """What the index lacks of one file: its responses, and its end-of-crawl records as the
+    arguments of :meth:`CrawlState.index_crawl_end`."""
+
+    records: list[Exchange | tuple[str, int, int, str, str]]
+    end: int
+    """End of the file's last complete record: what follows is a truncated tail."""
+
+
+def read_index_entries(file: FileToIndex) -> IndexEntries:
+    """Read ``file`` from its ``start`` into index entries (reads and hashes every record: the
+    costly part of indexing, done without the database so that it can run in another process)."""
+    records: list[Exchange | tuple[str, int, int, str, str]] = []
+    end = file.start
+    for record in iter_records(Path(file.path), file.start):
+        end = record.offset + record.length
+        if record.type == "response":
+            records.append(exchange_from_record(file.warc_file, record))
+        elif record.type == "metadata" and record.url.startswith(CRAWL_END_PREFIX):
+            records.append(
+                (file.warc_file, record.offset, record.length, record.url, record.warc_headers.get("WARC-Date", ""))
+            )
+    return IndexEntries(records, end)
+
+
 class CrawlState:
     def __init__(self, data_dir: Path, db: sqlite_utils.Database | None = None):
         self.data_dir = Path(data_dir)
@@ -135,20 +171,38 @@ class CrawlState:
                 continue
         raise ValueError(f"{path} is not inside the data directory {self.data_dir}")
 
-    def recover(self, portal_id: str | None = None, skip: Iterable[Path] = ()) -> list[str]:
+    def recover(
+        self,
+        portal_id: str | None = None,
+        skip: Iterable[Path] = (),
+        *,
+        read_files: Callable[[list[FileToIndex]], Iterable[IndexEntries | None]] | None = None,
+    ) -> list[str]:
         """Index the records the index misses and cut a truncated tail off each WARC file (of one
         portal, or all).  Only the part after the last indexed record is read, so this is cheap on
         an archive that is already indexed, and rebuilds the whole index on a fresh database.
 
         Returns one line per repaired or caught-up file.  ``skip`` names files being written right now.
+        ``read_files`` reads the files' new records (:func:`read_index_entries` for each, in order;
+        ``None`` for a file it could not read, which is then read here): the build passes one that
+        reads them on all cores.
         """
         messages = []
         skipped = {Path(p).resolve() for p in skip}
         folder = warc_dir(self.data_dir) / portal_id if portal_id else warc_dir(self.data_dir)
-        for path in sorted(folder.rglob("*.warc.gz")):
-            if path.resolve() in skipped:
-                continue
-            added, end = self.index_file(path)
+        indexed_up_to = dict(
+            self.db.execute("SELECT warc_file, max(offset + length) FROM warc_records GROUP BY warc_file").fetchall()
+        )
+        files = [
+            FileToIndex(str(path), rel, indexed_up_to.get(rel) or 0)
+            for path in sorted(folder.rglob("*.warc.gz"))
+            if path.resolve() not in skipped
+            for rel in [self.relative(path)]
+        ]
+        read = read_files or (lambda todo: map(read_index_entries, todo))
+        for file, entries in zip(files, read(files), strict=True):
+            path = Path(file.path)
+            added, end = self._store_entries(entries or read_index_entries(file))
             if added:
                 messages.append(f"{path}: indexed {added} records missing from the index")
             size = path.stat().st_size
@@ -158,28 +212,16 @@ class CrawlState:
                 messages.append(f"{path}: cut {size - end} bytes of a truncated record")
         return messages
 
-    def index_file(self, path: Path) -> tuple[int, int]:
-        """Index the records of ``path`` after the last one already indexed; returns (records added,
-        end of the last complete record)."""
-        rel = self.relative(path)
-        row = self.db.execute("SELECT max(offset + length) FROM warc_records WHERE warc_file = ?", [rel]).fetchone()
-        start = row[0] or 0
-        end = start
-        added = 0
+    def _store_entries(self, entries: IndexEntries) -> tuple[int, int]:
         # One transaction per file, not per record: a fresh build indexes ~10^5 records.  A kill
         # loses the file's rows, and the next run indexes the file again from where its rows end.
         with self.db.atomic():
-            for record in iter_records(path, start):
-                end = record.offset + record.length
-                if record.type == "response":
-                    self.index(exchange_from_record(rel, record))
-                    added += 1
-                elif record.type == "metadata" and record.url.startswith(CRAWL_END_PREFIX):
-                    self.index_crawl_end(
-                        rel, record.offset, record.length, record.url, record.warc_headers.get("WARC-Date", "")
-                    )
-                    added += 1
-        return added, end
+            for entry in entries.records:
+                if isinstance(entry, Exchange):
+                    self.index(entry)
+                else:
+                    self.index_crawl_end(*entry)
+        return len(entries.records), entries.end
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
