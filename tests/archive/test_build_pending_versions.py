@@ -9,9 +9,18 @@ from archive import build, corpus
 
 def _index(db, records: int) -> None:
     db["warc_records"].insert_all(
-        {"warc_file": "warc/a.warc.gz", "offset": number * 1000, "length": 900, "url": f"http://x.gov.cn/{number:05d}.html",
-         "final_url": f"http://x.gov.cn/{number:05d}.html", "status": 200, "content_type": "text/html",
-         "sha256": f"{number:064x}", "fetched_at": "2024-01-01T00:00:00Z", "role": "item"}
+        {
+            "warc_file": "warc/a.warc.gz",
+            "offset": number * 1000,
+            "length": 900,
+            "url": f"http://x.gov.cn/{number:05d}.html",
+            "final_url": f"http://x.gov.cn/{number:05d}.html",
+            "status": 200,
+            "content_type": "text/html",
+            "sha256": f"{number:064x}",
+            "fetched_at": "2024-01-01T00:00:00Z",
+            "role": "item",
+        }
         for number in range(records)
     )
 
@@ -37,3 +46,56 @@ def test_candidates_come_in_url_order_and_let_the_log_be_checkpointed_while_the_
     rest = list(pending)
     urls = [version.url for version in first + rest]
     assert urls == sorted(urls) and len(urls) == 2500
+
+
+def _versions(db, url: str, *shas: str) -> None:
+    db["warc_records"].insert_all(
+        {
+            "warc_file": "warc/b.warc.gz",
+            "offset": 100_000 + number * 1000 + len(url),
+            "length": 900,
+            "url": url,
+            "final_url": url,
+            "status": 200,
+            "content_type": "text/html",
+            "sha256": sha,
+            "fetched_at": f"2024-01-0{number + 1}T00:00:00Z",
+            "role": "item",
+        }
+        for number, sha in enumerate(shas)
+    )
+
+
+def test_what_is_stored_for_a_url_decides_which_of_its_versions_are_examined(tmp_path):
+    db = corpus.open_corpus(tmp_path / "corpus.db")
+    base = "http://z.gov.cn/"
+    _versions(db, base + "new", "a1", "a2")  # nothing stored: every version
+    _versions(db, base + "same", "b1", "b2")  # the latest bytes stored by this parser: nothing
+    _versions(db, base + "older-parser", "c1", "c2")  # stored by another parser: the stored bytes again
+    _versions(db, base + "newer-bytes", "d1", "d2", "d3")  # d2 stored: what came after it
+    _versions(db, base + "rejected", "e1")  # rejected with these bytes: nothing (whatever the parser)
+    _versions(db, base + "rejected-then-changed", "f1", "f2")  # rejected as f1: f2
+    _versions(db, base + "unknown-bytes", "g1", "g2")  # stored bytes the archive no longer has: every version
+    for url, sha, parser in (
+        ("same", "b2", "p1"),
+        ("older-parser", "c2", "p0"),
+        ("newer-bytes", "d2", "p1"),
+        ("unknown-bytes", "g0", "p1"),
+    ):
+        db["reports"].insert({"id": url, "url": base + url, "status": "full", "sha256": sha, "parser_version": parser})
+    for url, sha in (("rejected", "e1"), ("rejected-then-changed", "f1")):
+        db["rejected_documents"].insert(
+            {"url": base + url, "sha256": sha, "status": "not_a_report", "reason": "test", "parser_version": "p0"}
+        )
+
+    examined = {(version.url.removeprefix(base), version.sha256) for version in build._pending_versions(db, "p1")}
+
+    assert examined == {
+        ("new", "a1"),
+        ("new", "a2"),
+        ("older-parser", "c2"),
+        ("newer-bytes", "d3"),
+        ("rejected-then-changed", "f2"),
+        ("unknown-bytes", "g1"),
+        ("unknown-bytes", "g2"),
+    }
