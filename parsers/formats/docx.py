@@ -296,6 +296,12 @@ _numbering_cache: dict[tuple[str, bytes], tuple[int, _Definitions]] = {}
 _style_cache: dict[tuple[str, bytes], tuple[int, dict[str, tuple[str, int]]]] = {}
 
 
+def forget_definitions() -> None:
+    """Empty the memo of list definitions (a benchmark's cold start; nothing else needs it)."""
+    _numbering_cache.clear()
+    _style_cache.clear()
+
+
 def _cached(cache: dict, archive: BoundedZip, name: str, namespace: str, read: Callable[[bytes, str], Any]) -> Any:
     """``read(content of name, namespace)``, remembered; the result is shared, so callers never change it."""
     digest = archive.stored_digest(name)
