@@ -67,6 +67,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the sample; the best is printed")
     parser.add_argument("--forget-templates", action="store_true", help="DOCX without remembered list definitions")
     args = parser.parse_args()
+    if not (args.data / "corpus.db").is_file():
+        raise SystemExit(f"{args.data}: no corpus.db (give the data directory of a built corpus)")
     jobs = sample_jobs(args.data, args.sample)
     total = sum(len(batch) for batch in jobs.values())
     if not total:
