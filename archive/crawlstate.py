@@ -193,12 +193,14 @@ class CrawlState:
         indexed_up_to = dict(
             self.db.execute("SELECT warc_file, max(offset + length) FROM warc_records GROUP BY warc_file").fetchall()
         )
-        files = [
-            FileToIndex(str(path), rel, indexed_up_to.get(rel) or 0)
-            for path in sorted(folder.rglob("*.warc.gz"))
-            if path.resolve() not in skipped
-            for rel in [self.relative(path)]
-        ]
+        files = []
+        for path in sorted(folder.rglob("*.warc.gz")):
+            if path.resolve() in skipped:
+                continue
+            rel = self.relative(path)
+            start = indexed_up_to.get(rel) or 0
+            if path.stat().st_size > start:  # otherwise indexed to its end: nothing to read or cut
+                files.append(FileToIndex(str(path), rel, start))
         read = read_files or (lambda todo: map(read_index_entries, todo))
         for file, entries in zip(files, read(files), strict=True):
             path = Path(file.path)
