@@ -13,6 +13,7 @@ Everything here is plain data: no I/O, no clock, no database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Applicant-type columns of section 三, in printed order (spec: ``applications``).
@@ -84,6 +85,10 @@ class Grid:
     source: str = ""
     """Where the table was found, e.g. ``"html table 3"``, ``"pdf pages 2-3"``."""
 
+    def lines(self) -> list[str]:
+        """The rows as lines of text, cells separated by tabs: how a document's text renders a table."""
+        return ["\t".join([cell.text for cell in row]) for row in self.rows]
+
 
 @dataclass
 class Paragraph:
@@ -94,6 +99,18 @@ class Paragraph:
 
 
 Block = Paragraph | Grid
+
+
+def blocks_text(blocks: list[Block], grid_lines: Callable[[Grid], list[str]] = Grid.lines) -> str:
+    """All text of ``blocks`` in reading order: each paragraph, then each grid as ``grid_lines(grid)``
+    (a caller that has rendered the grids already passes their lines)."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            parts.append(block.text)
+        else:
+            parts.extend(grid_lines(block))
+    return "\n".join(parts)
 
 
 @dataclass
@@ -120,13 +137,7 @@ class Document:
     @property
     def text(self) -> str:
         """All text in reading order, table rows rendered one per line with tab-separated cells."""
-        parts: list[str] = []
-        for block in self.blocks:
-            if isinstance(block, Paragraph):
-                parts.append(block.text)
-            else:
-                parts.extend("\t".join(cell.text for cell in row) for row in block.rows)
-        return "\n".join(parts)
+        return blocks_text(self.blocks)
 
 
 @dataclass(frozen=True)

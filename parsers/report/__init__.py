@@ -6,7 +6,7 @@ finding tables, matching labels, reading metadata and checking consistency are w
 
 from __future__ import annotations
 
-from parsers.model import Document, Paragraph, Report, Status
+from parsers.model import Document, Grid, Report, Status, blocks_text
 from parsers.regions import find_region
 from parsers.report import metadata as meta
 from parsers.report.classify import not_a_report_reason
@@ -41,29 +41,10 @@ def parse_report(
         )
 
 
-def _row_lines(blocks) -> dict[int, list[str]]:
-    """Each grid's rows as tab-separated lines, by ``id(grid)``: made once for the text and the sections."""
-    return {
-        id(block): ["\t".join([cell.text for cell in row]) for row in block.rows]
-        for block in blocks
-        if not isinstance(block, Paragraph)
-    }
-
-
-def _text(blocks, row_lines: dict[int, list[str]]) -> str:
-    """``Document.text`` from the lines already made."""
-    parts: list[str] = []
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            parts.append(block.text)
-        else:
-            parts.extend(row_lines[id(block)])
-    return "\n".join(parts)
-
-
 def _parse(document: Document, *, url: str | None, region_hint: str | None) -> Report:
-    row_lines = _row_lines(document.blocks)
-    text = _text(document.blocks, row_lines)
+    # Each grid's lines are made once, for the text and for the sections.
+    row_lines = {id(block): block.lines() for block in document.blocks if isinstance(block, Grid)}
+    text = blocks_text(document.blocks, lambda grid: row_lines[id(grid)])
     report = Report(status=Status.ERROR, format=document.format, text=text, metadata=dict(document.metadata))
     if document.status in (Status.ERROR, Status.NEEDS_OCR, Status.NEEDS_CONVERTER):
         report.status = document.status
