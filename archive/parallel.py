@@ -159,6 +159,56 @@ def run_many(
         pool.close()
 
 
+def read_ahead(items: Iterator[Any], size: int) -> Iterator[Any]:
+    """Yield what ``items`` yields, drawn by a thread up to ``size`` items ahead of the caller.
+
+    For a caller that does slow work of its own between two items with the GIL released, such as
+    a SQLite commit waiting for a checkpoint's fsync: the thread keeps drawing meanwhile, so a pool
+    behind ``items`` keeps its workers busy.  An exception raised by ``items`` is raised here.
+    Leaving early (an exception, ``close()``) stops the thread after its current item and closes
+    ``items`` in that thread, which shuts a pool down.
+    """
+    drawn: queue.Queue = queue.Queue(max(1, size))
+    stop = threading.Event()
+
+    def hand_over(message: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                drawn.put(message, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def draw() -> None:
+        try:
+            for item in items:
+                if not hand_over(("item", item)):
+                    return
+            hand_over(("done", None))
+        except BaseException as exc:  # handed to the caller, who raises it
+            hand_over(("error", exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=draw, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = drawn.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _parse_job(parse: Parse, job: ParseJob) -> Report:
     return parse(
         job.data, filename=job.filename, content_type=job.content_type, url=job.url, region_hint=job.region_hint

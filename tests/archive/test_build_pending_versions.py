@@ -29,7 +29,7 @@ def test_candidates_come_in_url_order_and_let_the_log_be_checkpointed_while_the_
     path = tmp_path / "corpus.db"
     db = corpus.open_corpus(path)
     _index(db, 2500)
-    pending = build._pending_versions(db, "p1")
+    pending = build._pending_versions(path, "p1")
     first = [next(pending) for _ in range(10)]
     # What the build does between two candidates: write reports, which grows the log.
     db["rejected_documents"].insert_all(
@@ -67,7 +67,8 @@ def _versions(db, url: str, *shas: str) -> None:
 
 
 def test_what_is_stored_for_a_url_decides_which_of_its_versions_are_examined(tmp_path):
-    db = corpus.open_corpus(tmp_path / "corpus.db")
+    path = tmp_path / "corpus.db"
+    db = corpus.open_corpus(path)
     base = "http://z.gov.cn/"
     _versions(db, base + "new", "a1", "a2")  # nothing stored: every version
     _versions(db, base + "same", "b1", "b2")  # the latest bytes stored by this parser: nothing
@@ -88,7 +89,7 @@ def test_what_is_stored_for_a_url_decides_which_of_its_versions_are_examined(tmp
             {"url": base + url, "sha256": sha, "status": "not_a_report", "reason": "test", "parser_version": "p0"}
         )
 
-    examined = {(version.url.removeprefix(base), version.sha256) for version in build._pending_versions(db, "p1")}
+    examined = {(version.url.removeprefix(base), version.sha256) for version in build._pending_versions(path, "p1")}
 
     assert examined == {
         ("new", "a1"),
