@@ -54,17 +54,20 @@ def parse_with_conversions(
     url: str | None = None,
     tools_path: str | None = None,
     region_hint: str | None = None,
+    html_tree=None,
 ) -> Report:
     """Parse ``data`` like :func:`parsers.parse`, converting DOC/WPS and OCRing scans where the tools exist.
 
     ``tools_path`` is the ``PATH`` searched for ``soffice``, ``pdftoppm`` and ``tesseract``
     (default: the process ``PATH``); pass a directory without them to get the status a machine
     without LibreOffice or tesseract records.  ``region_hint`` is the 6-digit division code of the
-    portal the document came from (see :func:`parsers.report.parse_report`).  Never raises for bad input.
+    portal the document came from (see :func:`parsers.report.parse_report`).  ``html_tree``: the
+    tree :func:`parsers.cms.article.read_article_page` returned for a page, read instead of parsing
+    the page again (see :func:`parsers.formats.read_document`).  Never raises for bad input.
     """
     name = filename or url or "document"
     try:
-        document = read_document(data, filename=filename, content_type=content_type)
+        document = read_document(data, filename=filename, content_type=content_type, html_tree=html_tree)
     except UnsupportedFormat as exc:
         return Report(status=Status.ERROR, status_detail=f"{name}: {exc}")
     except MemoryError:

@@ -9,8 +9,21 @@ from urllib.parse import unquote, urlsplit
 
 from lxml.cssselect import CSSSelector
 
-from parsers.cms.base import DOCUMENT_EXTENSIONS, Link, anchors, clean, is_document_url, meta_tags, parse_html
+from parsers.cms.base import (
+    DOCUMENT_EXTENSIONS,
+    Link,
+    anchors,
+    clean,
+    drop_tree,
+    is_document_url,
+    meta_tags,
+    parse_html,
+    text_content,
+)
+from parsers.cms.charset import decode_html
 from parsers.cms.classify import Verdict, classify_page
+from parsers.decode import decode
+from parsers.formats.html import parse_decoded
 
 #: Body containers, most specific first: TRS editors, Hanweb ``#zoom``, gov.cn, VSB, common wrappers.
 BODY_SELECTORS = (
@@ -34,6 +47,8 @@ _ATTACHMENT_WORDS = re.compile(r"附件|下载|pdf|doc|wps|xls|ofd", re.IGNORECA
 _DOWNLOAD_PATH = re.compile(r"/(download|attachment|attach|upload|uploadfile|files?)(/|\?|$)|[?&]fileName=", re.I)
 _DOCUMENT_HINT = re.compile("|".join(re.escape(extension) for extension in DOCUMENT_EXTENSIONS), re.IGNORECASE)
 _TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—]+\s*[^_|｜\-—]{2,40}$")
+#: What ``lxml.html.fromstring`` takes for a whole document (anything else it cuts down to a fragment).
+_WHOLE_DOCUMENT = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
 
 
 @dataclass
@@ -109,7 +124,34 @@ def _selector(css: str) -> CSSSelector:
 
 
 def read_article(url: str, text: str) -> Article:
-    root = parse_html(text)
+    return read_article_tree(url, parse_html(text))
+
+
+def read_article_page(url: str, data: bytes, content_type: str | None = None) -> tuple[Article, object | None]:
+    """``read_article(url, decode_html(data, content_type))``, and the page's tree for the HTML report reader.
+
+    The tree is what :func:`parsers.formats.html.read` would build of ``data`` (pass it on as
+    ``read_document(..., html_tree=tree)``), so a report page is decoded and parsed once instead of
+    twice.  It is shared only when the classifier would have seen the same tree: both decoders give
+    the same text and the text is a whole document (``lxml.html`` cuts anything else down to a
+    fragment); the comments the reader's parser leaves out never count in what the classifier reads.
+    Otherwise the page is read as :func:`read_article` reads it and the tree is ``None``.
+    """
+    text = decode_html(data, content_type)
+    reader_text, encoding = decode(data, content_type)
+    if reader_text == text and _WHOLE_DOCUMENT.match(text):
+        root = parse_decoded(data, reader_text, encoding)
+        if root is not None:
+            return read_article_tree(url, root), root
+    return read_article(url, text), None
+
+
+def read_article_tree(url: str, root) -> Article:
+    """:func:`read_article` of a parsed page (``lxml.html`` or plain ``etree`` elements).
+
+    Removes the script and style elements of the article body from the tree, as the HTML report
+    reader does too.
+    """
     if root is None:
         return Article(title="", text="", verdict=classify_page("", "", has_document_links=False))
     tags = meta_tags(root)
@@ -117,12 +159,12 @@ def read_article(url: str, text: str) -> Article:
     if not title:
         for selector in ("h1", ".sp_title", "h2", "h3"):
             nodes = _selector(selector)(root)
-            if nodes and clean(nodes[0].text_content()):
-                title = clean(nodes[0].text_content())
+            if nodes and clean(text_content(nodes[0])):
+                title = clean(text_content(nodes[0]))
                 break
     if not title:
         nodes = root.findall(".//title")
-        title = _TITLE_SUFFIX.sub("", clean(nodes[0].text_content())) if nodes else ""
+        title = _TITLE_SUFFIX.sub("", clean(text_content(nodes[0]))) if nodes else ""
     body = None
     for selector in BODY_SELECTORS:
         nodes = _selector(selector)(root)
@@ -133,8 +175,8 @@ def read_article(url: str, text: str) -> Article:
         bodies = root.findall(".//body")
         body = bodies[0] if bodies else root
     for junk in body.xpath(".//script|.//style"):
-        junk.drop_tree()
-    body_text = clean(body.text_content())
+        drop_tree(junk)
+    body_text = clean(text_content(body))
     attachments = attachment_links(url, root)
     verdict = classify_page(title, body_text, has_document_links=bool(attachments))
     return Article(title=title, text=body_text, attachments=attachments, metadata=tags, verdict=verdict)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 import lxml.html
+from lxml import etree
 
 #: File extensions of documents a report can be published as (archetype F).
 DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".rtf", ".zip", ".txt")
@@ -103,6 +104,23 @@ def parse_html(text: str) -> lxml.html.HtmlElement | None:
         return None
 
 
+#: ``HtmlElement.text_content()`` (the same XPath) for any element, so that the readers here also
+#: work on a tree from a plain ``etree.HTMLParser`` (the HTML report reader's, shared with it).
+text_content = etree.XPath("string()", smart_strings=False)
+
+
+def drop_tree(element) -> None:
+    """``HtmlElement.drop_tree()`` for any element: remove it and its children, keep the text after it."""
+    parent = element.getparent()
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
+
+
 def page_base(url: str, root: lxml.html.HtmlElement | None) -> str:
     if root is not None:
         for base in root.iter("base"):
@@ -135,7 +153,7 @@ def anchors(
     found: list[Link] = []
     for a in root.iter("a"):
         href = a.get("href")
-        text = clean(a.text_content())
+        text = clean(text_content(a))
         title = clean(a.get("title"))
         if len(title) > len(text.rstrip("…. ")):
             text = title
@@ -147,7 +165,7 @@ def anchors(
         container = a.getparent()
         while container is not None and container.tag not in ("li", "tr", "dd", "p", "div"):
             container = container.getparent()
-        date = iso_date(clean(container.text_content())) if container is not None else None
+        date = iso_date(clean(text_content(container))) if container is not None else None
         found.append(Link(url=target, text=text, date=date))
     return found
 

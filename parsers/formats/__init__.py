@@ -110,8 +110,14 @@ def sniff_format(data: bytes, *, filename: str | None = None, content_type: str 
     return "text"
 
 
-def read_document(data: bytes, *, filename: str | None = None, content_type: str | None = None) -> Document:
+def read_document(
+    data: bytes, *, filename: str | None = None, content_type: str | None = None, html_tree=None
+) -> Document:
     """Read ``data`` into a :class:`Document` with the reader its format calls for.
+
+    ``html_tree`` is the tree :func:`parsers.cms.article.read_article_page` returned for ``data`` and
+    ``content_type``, if any: an HTML page is then read from it instead of being parsed again (the
+    tree is used up).
 
     :raises UnsupportedFormat: for bytes no reader handles.
     """
@@ -120,6 +126,8 @@ def read_document(data: bytes, *, filename: str | None = None, content_type: str
     if module_name is None:
         raise UnsupportedFormat(f"not a document format we read ({fmt})")
     reader = importlib.import_module(module_name)
+    if fmt == "html" and html_tree is not None:
+        return reader.read_tree(html_tree)
     if fmt in ("html", "text"):
         # their bytes need decoding: a charset in the Content-Type is one of the clues
         return reader.read(data, filename=filename, fmt=fmt, declared=content_type)

@@ -142,8 +142,23 @@ _new_grid_cell = object.__new__
 
 def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declared: str | None = None) -> Document:
     text, encoding = decode(data, declared)
+    return read_tree(parse_decoded(data, text, encoding))
+
+
+def parse_decoded(data: bytes, text: str, encoding: str):
+    """The tree of ``data``, which :func:`parsers.decode.decode` turned into ``text`` with ``encoding``.
+
+    ``None`` if libxml2 finds no document.  Comments and processing instructions are left out.
+    """
     # valid UTF-8 goes to libxml2 as it is; anything else as the text we decoded
-    root = _parse(data if encoding == "utf-8" else text.encode("utf-8", errors="replace"))
+    return _parse(data if encoding == "utf-8" else text.encode("utf-8", errors="replace"))
+
+
+def read_tree(root) -> Document:
+    """The document of a page parsed by :func:`parse_decoded` (``None``: unreadable).
+
+    Uses the tree up: scripts, styles and other non-content elements are removed from it.
+    """
     if root is None:
         return Document(format="html", status=Status.ERROR, status_detail="unreadable HTML: no document")
     document = Document(format="html")
