@@ -73,7 +73,8 @@ def test_sample_portal_pages_read_from_one_tree_as_from_two():
 
 
 def _page(body: str, head: str = '<meta charset="utf-8">') -> str:
-    return f"<!DOCTYPE html><html><head>{head}<title>2023年度报告_某某县人民政府</title></head><body>{body}</body></html>"
+    title = "<title>2023年度报告_某某县人民政府</title>"
+    return f"<!DOCTYPE html><html><head>{head}{title}</head><body>{body}</body></html>"
 
 
 #: Pages built to hit what differs between the two parsers: comments (kept by lxml.html, dropped by
@@ -85,15 +86,17 @@ TRICKY = {
         '<a href="/files/2023.pdf">附件：2023年报告.pdf</a>'
     ),
     "script first in body": _page(
-        "<script>0</script>开头<!-- x --><div id=\"zoom\"><script>1</script>" + REPORT + "<noscript>无</noscript></div>"
+        '<script>0</script>开头<!-- x --><div id="zoom"><script>1</script>' + REPORT + "<noscript>无</noscript></div>"
     ),
     "metadata block and tables": _page(
         '<table><tr><td>索 引 号：</td><td>000014349/2024-00001</td></tr></table><div class="content">'
         + REPORT
-        + '<table><tr><td rowspan="2">项目</td><td>数量<!-- n --></td></tr><tr><td>12<script>3</script></td></tr></table>'
-        "</div>"
+        + '<table><tr><td rowspan="2">项目</td><td>数量<!-- n --></td></tr>'
+        "<tr><td>12<script>3</script></td></tr></table></div>"
     ),
-    "attachment holder": _page('<div class="article-content"><p>详见附件。</p><a href="f.docx">2023年度报告.docx</a></div>'),
+    "attachment holder": _page(
+        '<div class="article-content"><p>详见附件。</p><a href="f.docx">2023年度报告.docx</a></div>'
+    ),
 }
 
 
