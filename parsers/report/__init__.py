@@ -68,7 +68,7 @@ def _parse(document: Document, *, url: str | None, region_hint: str | None) -> R
     report.level = meta.level_of(report.agency, report.body_kind, report.region)
     report.sections = read_sections(document.blocks, row_lines)
 
-    tables = read_tables(document.blocks)
+    tables = read_tables(document.blocks, row_lines)
     report.active_disclosure = tables.active_disclosure
     report.applications = tables.applications
     report.review_litigation = tables.review_litigation

@@ -187,7 +187,14 @@ def grid_cell(text: str, source: str = "", origin: tuple[int, int] | None = None
     return cell
 
 
+@lru_cache(maxsize=16384)
 def make_value(raw: str, source: str = "", ocr: bool = False) -> Value:
+    """``Value(parse_number(raw), raw, source, ocr)``, built faster.
+
+    One frozen instance per (raw, source, ocr), shared by every report a process reads: the same
+    cells print the same few numbers (0, 1, 2 …) in report after report, and a lookup costs less
+    than a new Value.
+    """
     value = _new(Value)
     fields = value.__dict__
     fields["value"] = parse_number(raw)
@@ -205,11 +212,5 @@ def values_of(keys, cells) -> dict[str, Value]:
     values = {}
     for key, cell in zip(keys, cells, strict=True):
         if cell is not None:
-            value = _new(Value)
-            fields = value.__dict__
-            fields["value"] = parse_number(raw := cell.text)
-            fields["raw"] = raw
-            fields["source"] = cell.source
-            fields["ocr"] = cell.ocr
-            values[key] = value
+            values[key] = make_value(cell.text, cell.source, cell.ocr)
     return values

@@ -104,6 +104,15 @@ def _columns_at(positions: tuple[int, ...]) -> frozenset[int] | None:
     return frozenset(positions) if all(map(operator.lt, positions, positions[1:])) else None
 
 
+@lru_cache(maxsize=4096)
+def _cells_outside(positions: tuple[int, ...], start: int, size: int) -> tuple[int, ...] | None:
+    """Indices of a row of ``size`` cells, from ``start`` on, under none of a header's ``positions``
+    (``None`` when a position lies before ``start``): a row without a value there is the usual row."""
+    if positions[0] < start:
+        return None
+    return tuple([i for i in range(start, size) if i not in positions])
+
+
 def align(
     cells: list[GridCell], start: int, positions: tuple[int, ...] | None, width: int
 ) -> tuple[list[GridCell | None], list[GridCell]]:
@@ -112,14 +121,18 @@ def align(
     ``positions`` are the header's grid columns (or ``None`` when the header gives no usable
     geometry).  A column with no cell in the row gets ``None`` (not printed).
     """
-    # copies of a merged value cell are the same value, not more values
-    value_cells = [i for i, cell in enumerate(cells[start:], start) if cell.origin is None and cell.text.strip()]
     wanted = _columns_at(positions) if positions and len(positions) == width else None
     if wanted is not None:
-        if positions[0] >= start and wanted.issuperset(value_cells):
+        size = len(cells)
+        outside = _cells_outside(positions, start, size)
+        if outside is not None and (
+            not outside or not any([cells[i].origin is None and cells[i].text.strip() for i in outside])
+        ):
             # the usual row: every value already sits under a labelled column (what shift 0 below finds)
-            size = len(cells)
             return [cells[p] if p < size else None for p in positions], []
+    # copies of a merged value cell are the same value, not more values
+    value_cells = [i for i, cell in enumerate(cells[start:], start) if cell.origin is None and cell.text.strip()]
+    if wanted is not None:
         best_shift, best_score = None, -1
         for shift in (0, 1, -1, 2, -2):
             if positions[0] + shift < start:
@@ -169,29 +182,44 @@ _SECTION_KIND = (
 _HEADING = re.compile(r"^\s*[一二三四五六七]\s*[、.．]")
 
 
-def _row_kind(cells: list[GridCell]) -> str | None:
-    # The words that mark each table, as plain substring tests (a regex alternation would try every
-    # position of the row's text, and this runs for every row of every grid).  They hold no character
-    # that halfwidth() folds, so the printed text is searched as it is.
-    text = "".join([c.text for c in cells])
+#: Any of the words that mark a table (below): most rows hold none, and one search rules them all out.
+_TABLE_WORDS = re.compile(
+    "申请人情况|自然人|勾稽关系|本年新收|商业企业|行政复议|行政诉讼|复议后起诉|直接起诉"
+    "|第二十条|信息内容|本年制发件数|本年新制作数量|处理决定数量"
+)
+
+
+def _row_kind(text: str) -> str | None:
+    """The table a row's text (its cells joined without a separator) marks, if any."""
+    # The words that mark each table, as plain substring tests once the row holds one of them.
+    # They hold no character that halfwidth() folds, so the printed text is searched as it is.
+    if _TABLE_WORDS.search(text) is None:
+        return None
     if "申请人情况" in text or "自然人" in text or "勾稽关系" in text or "本年新收" in text or "商业企业" in text:
         return APPLICATIONS  # a row with the words of both 三 and 四 belongs to 三
     if "行政复议" in text or "行政诉讼" in text or "复议后起诉" in text or "直接起诉" in text:
         return REVIEW
-    if (
-        "第二十条" in text
-        or "信息内容" in text
-        or "本年制发件数" in text
-        or "本年新制作数量" in text
-        or "处理决定数量" in text
-    ):
-        return DISCLOSURE
-    return None
+    return DISCLOSURE
 
 
-def locate(blocks) -> dict[str, list[list[GridCell]]]:
-    """Rows of each of the three tables, in document order, across however many grids they span."""
-    found: dict[str, list[list[GridCell]]] = {DISCLOSURE: [], APPLICATIONS: [], REVIEW: []}
+def _joined_rows(grid: Grid, lines: list[str] | None) -> list[str]:
+    """Each row's cell texts joined without a separator, from the grid's tab-separated ``lines`` when
+    the caller has them: dropping the tabs gives the same text unless a cell holds a tab itself."""
+    if lines is None:
+        return ["".join([cell.text for cell in row]) for row in grid.rows]
+    return [
+        line.replace("\t", "") if line.count("\t") == len(row) - 1 else "".join([cell.text for cell in row])
+        for row, line in zip(grid.rows, lines, strict=True)
+    ]
+
+
+def locate(blocks, row_lines: dict[int, list[str]] | None = None) -> dict[str, list[tuple[list[GridCell], str]]]:
+    """Rows of each of the three tables, in document order, across however many grids they span,
+    each with its text (see :func:`_joined_rows`).
+
+    ``row_lines``: each grid's rows as tab-separated lines, by ``id(grid)``, when the caller made them.
+    """
+    found: dict[str, list[tuple[list[GridCell], str]]] = {DISCLOSURE: [], APPLICATIONS: [], REVIEW: []}
     current: str | None = None
     for block in blocks:
         if isinstance(block, Paragraph):
@@ -202,12 +230,13 @@ def locate(blocks) -> dict[str, list[list[GridCell]]]:
             continue
         if not isinstance(block, Grid):
             continue
-        for row in block.rows:
-            kind = _row_kind(row)
+        lines = row_lines.get(id(block)) if row_lines is not None else None
+        for row, text in zip(block.rows, _joined_rows(block, lines), strict=True):
+            kind = _row_kind(text)
             if kind is not None:
                 current = kind  # a table's own header words beat the heading above it
             if current is not None:
-                found[current].append(row)
+                found[current].append((row, text))
     return found
 
 
@@ -281,12 +310,13 @@ def _item_of(text: str) -> str | None:
     return None if item_match is None else f"20.{cn_number(item_match.group(1))}"
 
 
-def read_disclosure(rows: list[list[GridCell]], tables: Tables) -> None:
+def read_disclosure(rows: list[tuple[list[GridCell], str]], tables: Tables) -> None:
+    """``rows``: each row with its cells' text joined (as :func:`locate` gives them)."""
     item: str | None = None
     metrics: list[tuple[int, str, str]] = []  # (position, metric, label)
     metric_positions: tuple[int, ...] = ()
-    for cells in rows:
-        row_item = _item_of("".join([c.text for c in cells]))
+    for cells, text in rows:
+        row_item = _item_of(text)
         if row_item is not None:
             item = row_item
             metrics = []
@@ -692,19 +722,20 @@ def read_review(rows: list[list[GridCell]], tables: Tables) -> None:
             tables.review_litigation.append(ReviewRow(proceeding=proceeding, cells=per_proceeding[proceeding]))
 
 
-def read_tables(blocks) -> Tables:
+def read_tables(blocks, row_lines: dict[int, list[str]] | None = None) -> Tables:
+    """``row_lines``: each grid's rows as tab-separated lines, by ``id(grid)``, when the caller made them."""
     tables = Tables()
-    located = locate(blocks)
+    located = locate(blocks, row_lines)
     if located[DISCLOSURE]:
         read_disclosure(located[DISCLOSURE], tables)
         if tables.active_disclosure:
             tables.found.add(DISCLOSURE)
     if located[APPLICATIONS]:
-        read_applications(located[APPLICATIONS], tables)
+        read_applications([row for row, _text in located[APPLICATIONS]], tables)
         if tables.applications:
             tables.found.add(APPLICATIONS)
     if located[REVIEW]:
-        read_review(located[REVIEW], tables)
+        read_review([row for row, _text in located[REVIEW]], tables)
         if tables.review_litigation:
             tables.found.add(REVIEW)
     return tables
