@@ -103,22 +103,35 @@ def _divisions() -> _Divisions:
 
 
 @lru_cache(maxsize=1)
-def _hosts() -> list[tuple[str, str]]:
+def _host_codes() -> dict[str, str]:
     text = resources.files("parsers.data").joinpath("hosts.csv").read_text(encoding="utf-8")
     reader = csv.reader(io.StringIO(text))
     next(reader)
-    return sorted(((host, code) for host, code in reader if code), key=lambda hc: len(hc[0]), reverse=True)
+    codes: dict[str, str] = {}
+    for host, code in reader:
+        if code:
+            codes.setdefault(host, code)
+    return codes
 
 
 def region_of_host(url: str | None) -> str | None:
-    """Division code of a known portal host (``www.sg.gov.cn`` → 440200), or ``None``."""
+    """Division code of a known portal host (``www.sg.gov.cn`` → 440200), or ``None``.
+
+    The longest known host that is the host or one of its dot-separated tails decides: the host's
+    tails are looked up, longest first.
+    """
     if not url:
         return None
     host = (urlsplit(url).hostname or "").lower()
-    for known, code in _hosts():
-        if host == known or host.endswith("." + known):
+    codes = _host_codes()
+    while True:
+        code = codes.get(host)
+        if code is not None:
             return code
-    return None
+        dot = host.find(".")
+        if dot < 0:
+            return None
+        host = host[dot + 1 :]
 
 
 def _level_of(code: str) -> int:

@@ -89,7 +89,7 @@ def read_sections(blocks, row_lines: dict[int, list[str]]) -> list[Section]:
 
     def close():
         if current is not None:
-            current.text = "\n".join(p for p in parts if p).strip()
+            current.text = "\n".join(filter(None, parts)).strip()
             sections.append(current)
 
     for block in blocks:

@@ -105,12 +105,18 @@ def _columns_at(positions: tuple[int, ...]) -> frozenset[int] | None:
 
 
 @lru_cache(maxsize=4096)
-def _cells_outside(positions: tuple[int, ...], start: int, size: int) -> tuple[int, ...] | None:
-    """Indices of a row of ``size`` cells, from ``start`` on, under none of a header's ``positions``
-    (``None`` when a position lies before ``start``): a row without a value there is the usual row."""
-    if positions[0] < start:
+def _usual_row(
+    positions: tuple[int, ...], width: int, start: int, size: int
+) -> tuple[tuple[int, ...], operator.itemgetter | None] | None:
+    """For a header's ``width`` columns at ``positions`` and a row of ``size`` cells whose labels end
+    at ``start``: the row's indices from ``start`` on that lie under no column, and what picks the
+    columns' cells (``None`` when a column lies past the row's end).  A row without any value at
+    those indices is the usual row.  ``None`` when the header gives no usable geometry for the row.
+    """
+    if len(positions) != width or _columns_at(positions) is None or positions[0] < start:
         return None
-    return tuple([i for i in range(start, size) if i not in positions])
+    outside = tuple([i for i in range(start, size) if i not in positions])
+    return outside, operator.itemgetter(*positions) if len(positions) > 1 and positions[-1] < size else None
 
 
 def align(
@@ -121,15 +127,16 @@ def align(
     ``positions`` are the header's grid columns (or ``None`` when the header gives no usable
     geometry).  A column with no cell in the row gets ``None`` (not printed).
     """
+    if positions:
+        usual = _usual_row(positions, width, start, len(cells))
+        if usual is not None:
+            outside, pick = usual
+            if not outside or not any([cells[i].origin is None and cells[i].text.strip() for i in outside]):
+                # every value already sits under a labelled column (what shift 0 below finds)
+                if pick is not None:
+                    return list(pick(cells)), []
+                return [cells[p] if p < len(cells) else None for p in positions], []
     wanted = _columns_at(positions) if positions and len(positions) == width else None
-    if wanted is not None:
-        size = len(cells)
-        outside = _cells_outside(positions, start, size)
-        if outside is not None and (
-            not outside or not any([cells[i].origin is None and cells[i].text.strip() for i in outside])
-        ):
-            # the usual row: every value already sits under a labelled column (what shift 0 below finds)
-            return [cells[p] if p < size else None for p in positions], []
     # copies of a merged value cell are the same value, not more values
     value_cells = [i for i, cell in enumerate(cells[start:], start) if cell.origin is None and cell.text.strip()]
     if wanted is not None:
@@ -479,15 +486,32 @@ def _classify(label_texts: tuple[str, ...], group: str | None) -> tuple[str, str
     return (key if key is not None and score >= _ROW_MATCH_THRESHOLD else "unrecognized"), group
 
 
+@lru_cache(maxsize=65536)
+def _read_label(marks: tuple[str | tuple[str], ...], group: str | None) -> tuple[str, str | None, str]:
+    """(row key, group after the row, :func:`_row_label`) for a data row's label cells read in ``group``.
+
+    ``marks``: each label cell's text, or its text in a 1-tuple when the cell is a merged cell's copy.
+    """
+    texts = tuple([mark if mark.__class__ is str else mark[0] for mark in marks])
+    key, group = _classify(texts, group)
+    own = [mark for mark in marks if mark.__class__ is str and mark]
+    return key, group, " ".join(own or [text for text in texts if text])
+
+
 class RowState:
     def __init__(self):
         self.group: str | None = None
 
     def classify(self, cells: list[GridCell], start: int) -> str:
         """Row key for a data row whose label cells are ``cells[:start]``; updates the group state."""
-        # the same labels come back in every report: the answer is cached on the label texts
-        key, self.group = _classify(tuple([cell.text for cell in cells[:start]]), self.group)
-        return key
+        return self.read_label(cells, start)[0]
+
+    def read_label(self, cells: list[GridCell], start: int) -> tuple[str, str]:
+        """(row key, label as printed) for a data row whose label cells are ``cells[:start]``; updates the group."""
+        # the same labels come back in every report: the answer is cached on the label cells' texts
+        marks = tuple([cell.text if cell.origin is None else (cell.text,) for cell in cells[:start]])
+        key, self.group, label = _read_label(marks, self.group)
+        return key, label
 
     def observe_label_row(self, cells: list[GridCell]) -> None:
         for cell in cells:
@@ -560,11 +584,10 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
         if not valued:
             if data_started and _blank_data_row(cells):
                 # a result row printed with every cell blank: its columns are NULL, not absent
-                key = state.classify(cells, start)
+                key, label = state.read_label(cells, start)
                 if key not in ("unrecognized", "other"):
                     chosen, _unused = align(cells, start, geometry, len(columns))
                     values = {col: _value(cell or GridCell("")) for col, cell in zip(columns, chosen, strict=True)}
-                    label = _row_label(cells[:start])
                     tables.applications.append(ApplicationRow(row_key=key, row_label=label, cells=values))
                 continue
             if not data_started:
@@ -581,8 +604,7 @@ def read_applications(rows: list[list[GridCell]], tables: Tables) -> None:
             _add_wrapped_labels(header_rows, positions)
             columns, geometry = _applicant_columns(positions, cells, start)
         data_started = True
-        key = state.classify(cells, start)
-        label = _row_label(cells[:start])
+        key, label = state.read_label(cells, start)
         chosen, unused = align(cells, start, geometry, len(columns))
         if unused:
             tables.notes.append(_unused_note("applications", label, unused))
@@ -632,6 +654,15 @@ def _proceeding_of(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
+def _review_label(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """(proceeding, outcome candidates) a header cell of section 四 names; neither for a blank cell."""
+    if not text.strip():
+        return None, ()
+    proceeding = _proceeding_of(text)
+    return proceeding, () if proceeding is not None else _outcome_candidates(text)
+
+
 def _resolve_group(candidates: list[tuple[str, ...]]) -> list[str]:
     """Outcome keys for consecutive header labels, resolving truncated ones by the printed order."""
     keys: list[str] = []
@@ -660,15 +691,13 @@ def read_review(rows: list[list[GridCell]], tables: Tables) -> None:
         if data_rows:
             continue
         for i, cell in enumerate(cells):
-            if cell.origin is not None or not cell.text.strip():
+            if cell.origin is not None:
                 continue
-            proceeding = _proceeding_of(cell.text)
+            proceeding, options = _review_label(cell.text)
             if proceeding is not None:
                 if proceeding not in proceedings:
                     proceedings.append(proceeding)
-                continue
-            options = _outcome_candidates(cell.text)
-            if options:
+            elif options:
                 outcome_cells.append((i, options))
     if not data_rows:
         return
@@ -712,11 +741,11 @@ def read_review(rows: list[list[GridCell]], tables: Tables) -> None:
     if unused:
         tables.notes.append(_unused_note("review_litigation", "data", unused))
     per_proceeding: dict[str, dict[str, Value]] = {}
+    last = len(ordered_proceedings) - 1
     for index, (key, cell) in enumerate(zip(keys, chosen, strict=True)):
-        proceeding = ordered_proceedings[min(index // len(OUTCOME_COLUMNS), len(ordered_proceedings) - 1)]
-        value = _value(cell)
-        if value is not None:
-            per_proceeding.setdefault(proceeding, {})[key] = value
+        if cell is not None:
+            proceeding = ordered_proceedings[min(index // len(OUTCOME_COLUMNS), last)]
+            per_proceeding.setdefault(proceeding, {})[key] = make_value(cell.text, cell.source, cell.ocr)
     for proceeding in ordered_proceedings:
         if proceeding in per_proceeding:
             tables.review_litigation.append(ReviewRow(proceeding=proceeding, cells=per_proceeding[proceeding]))
