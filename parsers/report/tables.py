@@ -209,20 +209,27 @@ def _row_kind(text: str) -> str | None:
     return DISCLOSURE
 
 
-def _joined_rows(grid: Grid, lines: list[str] | None) -> list[str]:
-    """Each row's cell texts joined without a separator, from the grid's tab-separated ``lines`` when
-    the caller has them: dropping the tabs gives the same text unless a cell holds a tab itself."""
-    if lines is None:
-        return ["".join([cell.text for cell in row]) for row in grid.rows]
-    return [
-        line.replace("\t", "") if line.count("\t") == len(row) - 1 else "".join([cell.text for cell in row])
-        for row, line in zip(grid.rows, lines, strict=True)
-    ]
+def _marked_rows(grid: Grid, lines: list[str] | None) -> tuple[list[str], list[int]]:
+    """Each row's cell texts joined without a separator, and the indices of the rows holding a table word.
+
+    ``lines``: the grid's rows as tab-separated lines, when the caller has them.  When no cell
+    holds a tab or a line break, the texts are those lines without their tabs.
+    """
+    rows = grid.rows
+    texts = None
+    if lines is not None:
+        whole = "\n".join(lines)
+        if whole.count("\t") == sum(map(len, rows)) - len(rows) and whole.count("\n") == len(rows) - 1:
+            texts = whole.replace("\t", "").split("\n")
+    if texts is None:
+        texts = ["".join([cell.text for cell in row]) for row in rows]
+    search = _TABLE_WORDS.search
+    return texts, [i for i, text in enumerate(texts) if search(text)]
 
 
 def locate(blocks, row_lines: dict[int, list[str]] | None = None) -> dict[str, list[tuple[list[GridCell], str]]]:
     """Rows of each of the three tables, in document order, across however many grids they span,
-    each with its text (see :func:`_joined_rows`).
+    each with its text (see :func:`_marked_rows`).
 
     ``row_lines``: each grid's rows as tab-separated lines, by ``id(grid)``, when the caller made them.
     """
@@ -237,13 +244,18 @@ def locate(blocks, row_lines: dict[int, list[str]] | None = None) -> dict[str, l
             continue
         if not isinstance(block, Grid):
             continue
-        lines = row_lines.get(id(block)) if row_lines is not None else None
-        for row, text in zip(block.rows, _joined_rows(block, lines), strict=True):
-            kind = _row_kind(text)
-            if kind is not None:
-                current = kind  # a table's own header words beat the heading above it
+        texts, marked = _marked_rows(block, row_lines.get(id(block)) if row_lines is not None else None)
+        rows = block.rows
+        start = 0  # rows from here on belong to the current table
+        for index in marked:
+            kind = _row_kind(texts[index])
+            if kind is None:
+                continue
             if current is not None:
-                found[current].append((row, text))
+                found[current].extend(zip(rows[start:index], texts[start:index], strict=True))
+            current, start = kind, index  # a table's own header words beat the heading above it
+        if current is not None:
+            found[current].extend(zip(rows[start:], texts[start:], strict=True))
     return found
 
 
