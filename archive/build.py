@@ -37,8 +37,7 @@ from archive.convert import parse_with_conversions
 from archive.crawlstate import CrawlState, FileToIndex, IndexEntries, corpus_path, read_index_entries
 from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, read_ahead, run_many
 from archive.warc import read_record
-from parsers.cms.article import document_type, read_article
-from parsers.cms.charset import decode_html
+from parsers.cms.article import document_type, read_article_page
 from parsers.cms.classify import ATTACHMENT_HOLDER, REPORT
 from parsers.model import Report, Status
 
@@ -226,8 +225,10 @@ def _read_and_parse(job: _RecordJob) -> _Examined | None:
     if archived is None:
         return None
     payload = archived.payload
+    page_tree = None
     if _is_html(job.content_type, payload):
-        article = read_article(job.final_url, decode_html(payload, job.content_type))
+        # one decode and one parse serve the classifier and, for a report, the HTML reader
+        article, page_tree = read_article_page(job.final_url, payload, job.content_type)
         kind = article.verdict.kind
         if kind == ATTACHMENT_HOLDER or (job.role in ("list", "start") and kind != REPORT):
             return None
@@ -250,6 +251,7 @@ def _read_and_parse(job: _RecordJob) -> _Examined | None:
         content_type=job.content_type or None,
         url=job.final_url,
         region_hint=job.region_hint,
+        html_tree=page_tree,
     )
     return _Examined(corpus.prepare_for_storage(report, job.url), parsed=True)
 
