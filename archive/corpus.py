@@ -1,8 +1,10 @@
 """The corpus writer: the only module that writes the canonical tables of the SQLite corpus.
 
 One call, :func:`write_report`, stores one parsed document under its source URL, inside a
-transaction of its own (a savepoint when the caller already holds one, so an importer can
-commit a whole batch at once and a Ctrl-C rolls back to the last committed batch).
+transaction of its own or the caller's, so an importer can commit a whole batch at once and a
+Ctrl-C rolls back to the last committed batch.  Either way a document leaves all its rows or
+none: an error half-way through one, propagated or turned into a rejection, undoes its writes
+(with a savepoint, or for a URL stored for the first time by deleting the rows it added).
 
 What happens to a URL over time (``shared/spec/report-schema.md`` names the tables):
 
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -152,26 +155,7 @@ def unchanged_outcome(
 
     Lets an importer skip parsing documents the corpus already holds.
     """
-    parser_version = parser_version or current_parser_version()
-    rejected = db.execute(
-        "SELECT sha256, parser_version, status, reason, report_id FROM rejected_documents WHERE url = ?", [url]
-    ).fetchone()
-    if rejected is not None:
-        if rejected[0] == sha256 and rejected[1] == parser_version and rejected[2] not in UNREAD:
-            return WriteOutcome(
-                url, Action.UNCHANGED, rejected[2], rejected[3], report_id=rejected[4], stored_as="rejected"
-            )
-        return None
-    row = db.execute(
-        "SELECT id, sha256, parser_version, status, status_detail, version, gone, duplicate_of"
-        " FROM reports WHERE url = ?",
-        [url],
-    ).fetchone()
-    if row is not None and row[1] == sha256 and row[2] == parser_version and not row[6]:
-        return WriteOutcome(
-            url, Action.UNCHANGED, row[3], row[4] or "", report_id=row[0], version=row[5], duplicate_of=row[7]
-        )
-    return None
+    return _unchanged(_Stored.under(db.conn, url), url, sha256, parser_version or current_parser_version())
 
 
 def write_report(
@@ -192,27 +176,99 @@ def write_report(
     stored becomes a ``rejected_documents`` row with the reason.
     """
     parser_version = parser_version or current_parser_version()
+    conn = db.conn
+    if conn.in_transaction:
+        return _write(db, report, url, sha256, fetched_at, format, portal_id, final_url, parser_version)
+    conn.execute("BEGIN")
+    try:
+        outcome = _write(db, report, url, sha256, fetched_at, format, portal_id, final_url, parser_version)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.rollback()  # a no-op when the error already ended the transaction
+        raise
+    return outcome
+
+
+def _write(
+    db: sqlite_utils.Database,
+    report: Report | PreparedReport,
+    url: str,
+    sha256: str,
+    fetched_at: str | None,
+    format: str | None,
+    portal_id: str | None,
+    final_url: str | None,
+    parser_version: str,
+) -> WriteOutcome:
+    """:func:`write_report` inside a transaction; leaves either all the document's rows or none."""
+    stored = _Stored.under(db.conn, url)
+    unchanged = _unchanged(stored, url, sha256, parser_version)
+    if unchanged is not None:
+        return unchanged
     prepared = report if isinstance(report, PreparedReport) else None
     report = prepared.report if prepared is not None else report
-    with db.atomic():
-        unchanged = unchanged_outcome(db, url, sha256, parser_version)
-        if unchanged is not None:
-            return unchanged
-        context = _Context(
-            url, sha256, fetched_at, format or report.format or None, portal_id, final_url, parser_version
+    context = _Context(url, sha256, fetched_at, format or report.format or None, portal_id, final_url, parser_version)
+    if not report.is_report or report.status in UNREAD:
+        return _store_rejection(
+            db, context, stored, report.status, report.status_detail or report.status, report.title
         )
-        if not report.is_report or report.status in UNREAD:
-            return _store_rejection(db, context, report.status, report.status_detail or report.status, report.title)
-        try:
-            if prepared is None:
-                prepared = prepare_report(report, url)
-            elif prepared.report_id != report_id(url):
-                raise ValueError(f"rows prepared for report {prepared.report_id}, stored under {url}")
-            with db.atomic():
-                return _store_report(db, context, prepared)
-        except _DOCUMENT_STORAGE_ERRORS as exc:
-            reason = f"parsed as {report.status} but could not be stored: {type(exc).__name__}: {exc}"
-            return _store_rejection(db, context, Status.ERROR, reason, report.title)
+    try:
+        if prepared is None:
+            prepared = prepare_report(report, url)
+        elif prepared.report_id != report_id(url):
+            raise ValueError(f"rows prepared for report {prepared.report_id}, stored under {url}")
+        return _store_report(db, context, stored, prepared)
+    except _DOCUMENT_STORAGE_ERRORS as exc:
+        reason = f"parsed as {report.status} but could not be stored: {type(exc).__name__}: {exc}"
+        return _store_rejection(db, context, stored, Status.ERROR, reason, report.title)
+
+
+class _Stored(NamedTuple):
+    """What the corpus holds under a URL before a write: read once, used by every step of the write."""
+
+    report: tuple | None
+    """``reports`` row: id, sha256, parser_version, status, status_detail, version, gone, duplicate_of."""
+    rejected: tuple | None
+    """``rejected_documents`` row, columns of :data:`_REJECTED_COLUMNS`."""
+
+    @classmethod
+    def under(cls, conn: sqlite3.Connection, url: str) -> _Stored:
+        return cls(conn.execute(_SELECT_REPORT, (url,)).fetchone(), conn.execute(_SELECT_REJECTED, (url,)).fetchone())
+
+
+_SELECT_REPORT = (
+    "SELECT id, sha256, parser_version, status, status_detail, version, gone, duplicate_of FROM reports WHERE url = ?"
+)
+_REJECTED_COLUMNS = (
+    "url",
+    "sha256",
+    "format",
+    "title",
+    "status",
+    "reason",
+    "seen_at",
+    "final_url",
+    "portal_id",
+    "parser_version",
+    "report_id",
+)
+_SELECT_REJECTED = f"SELECT {', '.join(_REJECTED_COLUMNS)} FROM rejected_documents WHERE url = ?"
+
+
+def _unchanged(stored: _Stored, url: str, sha256: str, parser_version: str) -> WriteOutcome | None:
+    rejected = stored.rejected
+    if rejected is not None:
+        if rejected[1] == sha256 and rejected[9] == parser_version and rejected[4] not in UNREAD:
+            return WriteOutcome(
+                url, Action.UNCHANGED, rejected[4], rejected[5], report_id=rejected[10], stored_as="rejected"
+            )
+        return None
+    row = stored.report
+    if row is not None and row[1] == sha256 and row[2] == parser_version and not row[6]:
+        return WriteOutcome(
+            url, Action.UNCHANGED, row[3], row[4] or "", report_id=row[0], version=row[5], duplicate_of=row[7]
+        )
+    return None
 
 
 def mark_gone(db: sqlite_utils.Database, url: str, when: str) -> bool:
@@ -240,8 +296,7 @@ def report_rows(db: sqlite_utils.Database, rid: str) -> dict[str, list[dict]]:
     return rows
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(NamedTuple):
     url: str
     sha256: str
     fetched_at: str | None
@@ -252,14 +307,10 @@ class _Context:
 
 
 def _store_rejection(
-    db: sqlite_utils.Database, context: _Context, status: str, reason: str, title: str | None
+    db: sqlite_utils.Database, context: _Context, stored: _Stored, status: str, reason: str, title: str | None
 ) -> WriteOutcome:
-    previous = db.execute(
-        "SELECT url, sha256, format, title, status, reason, seen_at, final_url, portal_id, parser_version, report_id"
-        " FROM rejected_documents WHERE url = ?",
-        [context.url],
-    ).fetchone()
-    kept = db.execute("SELECT id, version FROM reports WHERE url = ?", [context.url]).fetchone()
+    previous = stored.rejected
+    kept = stored.report
     reason = " ".join(reason.split())  # one line, whatever the parser put in
     row = (
         context.url,
@@ -283,27 +334,128 @@ def _store_rejection(
     else:
         action = Action.UPDATED
     if action != Action.UNCHANGED:
-        db.execute(
-            "INSERT OR REPLACE INTO rejected_documents (url, sha256, format, title, status, reason, seen_at,"
-            " final_url, portal_id, parser_version, report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            row,
-        )
-    detail = reason if kept is None else f"{reason} (kept version {kept[1]} of report {kept[0]})"
+        db.conn.execute(_REPLACE_REJECTED, row)
+    detail = reason if kept is None else f"{reason} (kept version {kept[5]} of report {kept[0]})"
     return WriteOutcome(
         context.url,
         action,
         status,
         detail,
         report_id=kept[0] if kept else None,
-        version=kept[1] if kept else None,
+        version=kept[5] if kept else None,
         stored_as="rejected",
     )
 
 
-def _store_report(db: sqlite_utils.Database, context: _Context, prepared: PreparedReport) -> WriteOutcome:
+_REPLACE_REJECTED = (
+    f"INSERT OR REPLACE INTO rejected_documents ({', '.join(_REJECTED_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in _REJECTED_COLUMNS)})"
+)
+
+
+def _store_report(
+    db: sqlite_utils.Database, context: _Context, stored: _Stored, prepared: PreparedReport
+) -> WriteOutcome:
+    """Store the report's rows; when it raises, none of them are left."""
+    conn = db.conn
+    report = prepared.report
+    region_code = report.region.code or None
+    agency = agency_id(report.agency, region_code) if report.agency else None
+    if stored.report is None and stored.rejected is None and _region_known(conn, region_code):
+        known_agency = conn.execute(_SELECT_AGENCY, (agency,)).fetchone() if agency else None
+        if known_agency is None or (
+            (known_agency[0] is not None or report.level is None)
+            and (known_agency[1] is not None or report.body_kind is None)
+        ):
+            outcome = _insert_report(conn, context, prepared, agency, add_agency=bool(agency) and not known_agency)
+            if outcome is not None:
+                return outcome
+    conn.execute(_SAVEPOINT)
+    try:
+        outcome = _replace_report(db, context, stored, prepared)
+    except BaseException:
+        # An error such as a full disk can end the transaction, savepoint included: nothing left to undo.
+        if conn.in_transaction:
+            conn.execute(_ROLLBACK_TO)
+            conn.execute(_RELEASE)
+        raise
+    conn.execute(_RELEASE)
+    return outcome
+
+
+# A savepoint makes SQLite copy every page the report touches to a temporary file first (about 0.15 ms
+# per report): a URL seen for the first time, the common case, is written without one and its rows
+# deleted again should a statement fail.
+_SAVEPOINT = "SAVEPOINT store_report"
+_ROLLBACK_TO = "ROLLBACK TO store_report"
+_RELEASE = "RELEASE store_report"
+_SELECT_AGENCY = "SELECT level, body_kind FROM agencies WHERE id = ?"
+_INSERT_AGENCY = (
+    "INSERT INTO agencies (id, name, region_code, province, city, county, level, body_kind)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_report(
+    conn: sqlite3.Connection, context: _Context, prepared: PreparedReport, agency: str | None, *, add_agency: bool
+) -> WriteOutcome | None:
+    """Store a report under a URL that holds nothing yet, its region known and its agency row either
+    missing or complete.  ``None`` when the document's rows cannot be stored: nothing of it is then
+    left, and :func:`_replace_report` tells why."""
     report = prepared.report
     rid = prepared.report_id
-    existing = db.execute("SELECT sha256, version FROM reports WHERE id = ?", [rid]).fetchone()
+    undo: list[tuple[str, tuple]] = []
+    settled = False
+    try:
+        if add_agency:
+            conn.execute(_INSERT_AGENCY, _agency_row(agency, report))
+            undo.append(("DELETE FROM agencies WHERE id = ?", (agency,)))
+        conn.execute(_INSERT_REPORT, _report_row(context, prepared, agency, 1))
+        undo.append(("DELETE FROM reports WHERE id = ?", (rid,)))
+        rows = prepared.rows
+        for table, insert in _INSERT_CHILD.items():
+            table_rows = rows.get(table)
+            if table_rows:
+                # Rows before a failing one stay in: the delete goes first.
+                undo.append((_DELETE_CHILD[table], (rid,)))
+                conn.executemany(insert, table_rows)
+        conn.execute(_INSERT_VERSION, _version_row(context, report, rid, 1))
+        undo.append(("DELETE FROM report_versions WHERE report_id = ? AND version = 1", (rid,)))
+        settled = True
+        duplicate_of = _settle_duplicates(conn, context.sha256).get(rid)
+    except BaseException as exc:
+        # Rowids are one more than the largest in use: deleting the new rows gives the next
+        # report the rowids it would have had.
+        if conn.in_transaction:
+            for statement, parameters in reversed(undo):
+                conn.execute(statement, parameters)
+            if settled:
+                _settle_duplicates(conn, context.sha256)
+        if isinstance(exc, _DOCUMENT_STORAGE_ERRORS):
+            return None
+        raise
+    return WriteOutcome(
+        context.url,
+        Action.NEW,
+        report.status,
+        report.status_detail,
+        report_id=rid,
+        version=1,
+        duplicate_of=duplicate_of,
+    )
+
+
+def _replace_report(
+    db: sqlite_utils.Database, context: _Context, stored: _Stored, prepared: PreparedReport
+) -> WriteOutcome:
+    """Store a report, whatever the URL holds; run inside a savepoint."""
+    conn = db.conn
+    report = prepared.report
+    rid = prepared.report_id
+    if stored.report is not None and stored.report[0] == rid:
+        existing = stored.report[1], stored.report[5]
+    else:
+        existing = conn.execute("SELECT sha256, version FROM reports WHERE id = ?", [rid]).fetchone()
     if existing is None:
         action, version = Action.NEW, 1
     elif existing[0] == context.sha256:
@@ -314,79 +466,34 @@ def _store_report(db: sqlite_utils.Database, context: _Context, prepared: Prepar
     if existing is not None:
         # The reports row itself is updated in place below: its rowid stays, which the search index keys on.
         for table in REPORT_TABLES[1:]:
-            db.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [rid])
-    duplicate_of = None  # settled below, once the row is in
+            conn.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [rid])
 
-    region = report.region
-    region_code = region.code or None
+    region_code = report.region.code or None
     if region_code:
         _ensure_region(db, region_code, report)
     agency = None
     if report.agency:
         agency = agency_id(report.agency, region_code)
-        db.execute(
-            "INSERT INTO agencies (id, name, region_code, province, city, county, level, body_kind)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+        conn.execute(
+            f"{_INSERT_AGENCY} ON CONFLICT(id) DO UPDATE SET"
             " level = coalesce(agencies.level, excluded.level),"
             " body_kind = coalesce(agencies.body_kind, excluded.body_kind)",
-            [
-                agency,
-                report.agency,
-                region_code,
-                region.province,
-                region.city,
-                region.county,
-                report.level,
-                report.body_kind,
-            ],
+            _agency_row(agency, report),
         )
 
-    db.conn.execute(
-        _UPSERT_REPORT,
-        [
-            rid,
-            context.url,
-            context.final_url,
-            report.title,
-            report.year,
-            report.agency,
-            agency,
-            region.province,
-            region.city,
-            region.county,
-            region_code,
-            report.level,
-            report.body_kind,
-            report.template,
-            report.published,
-            report.status,
-            report.status_detail or None,
-            context.format,
-            context.sha256,
-            version,
-            context.fetched_at,
-            context.portal_id,
-            0,
-            None,
-            duplicate_of,
-            prepared.issue_count,
-            context.parser_version,
-        ],
-    )
+    conn.execute(_UPSERT_REPORT, _report_row(context, prepared, agency, version))
+    rows = prepared.rows
     for table, insert in _INSERT_CHILD.items():
-        rows = prepared.rows.get(table)
-        if rows:
-            db.conn.executemany(insert, rows)
+        table_rows = rows.get(table)
+        if table_rows:
+            conn.executemany(insert, table_rows)
 
-    db.execute(
-        "INSERT OR REPLACE INTO report_versions (report_id, version, sha256, fetched_at, superseded_at, title, year,"
-        " status, rows_json) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL)",
-        [rid, version, context.sha256, context.fetched_at, report.title, report.year, report.status],
-    )
-    db.execute("DELETE FROM rejected_documents WHERE url = ?", [context.url])
-    duplicate_of = _settle_duplicates(db, context.sha256).get(rid)
+    conn.execute(_INSERT_VERSION, _version_row(context, report, rid, version))
+    if stored.rejected is not None:
+        conn.execute("DELETE FROM rejected_documents WHERE url = ?", (context.url,))
+    duplicate_of = _settle_duplicates(conn, context.sha256).get(rid)
     if action == Action.UPDATED:
-        _settle_duplicates(db, existing[0])  # the copies of the old bytes may have lost their original
+        _settle_duplicates(conn, existing[0])  # the copies of the old bytes may have lost their original
     return WriteOutcome(
         context.url,
         action,
@@ -396,6 +503,65 @@ def _store_report(db: sqlite_utils.Database, context: _Context, prepared: Prepar
         version=version,
         duplicate_of=duplicate_of,
     )
+
+
+def _agency_row(agency: str, report: Report) -> tuple:
+    region = report.region
+    return (
+        agency,
+        report.agency,
+        region.code or None,
+        region.province,
+        region.city,
+        region.county,
+        report.level,
+        report.body_kind,
+    )
+
+
+def _report_row(context: _Context, prepared: PreparedReport, agency: str | None, version: int) -> tuple:
+    """The ``reports`` row, columns of :data:`_REPORT_COLUMNS`; ``duplicate_of`` is settled once it is in."""
+    report = prepared.report
+    region = report.region
+    return (
+        prepared.report_id,
+        context.url,
+        context.final_url,
+        report.title,
+        report.year,
+        report.agency,
+        agency,
+        region.province,
+        region.city,
+        region.county,
+        region.code or None,
+        report.level,
+        report.body_kind,
+        report.template,
+        report.published,
+        report.status,
+        report.status_detail or None,
+        context.format,
+        context.sha256,
+        version,
+        context.fetched_at,
+        context.portal_id,
+        0,
+        None,
+        None,
+        prepared.issue_count,
+        context.parser_version,
+    )
+
+
+def _version_row(context: _Context, report: Report, rid: str, version: int) -> tuple:
+    return (rid, version, context.sha256, context.fetched_at, report.title, report.year, report.status)
+
+
+_INSERT_VERSION = (
+    "INSERT OR REPLACE INTO report_versions (report_id, version, sha256, fetched_at, superseded_at, title, year,"
+    " status, rows_json) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL)"
+)
 
 
 @dataclass(frozen=True)
@@ -557,14 +723,17 @@ _REPORT_COLUMNS = (
 
 # Built once: a report is written with ten statements or so, and building their text each time
 # cost as much as some of them take to run.
-_UPSERT_REPORT = (
+_INSERT_REPORT = (
     f"INSERT INTO reports ({', '.join(_REPORT_COLUMNS)}) VALUES ({', '.join('?' for _ in _REPORT_COLUMNS)})"
-    f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _REPORT_COLUMNS[1:])}"
+)
+_UPSERT_REPORT = (
+    f"{_INSERT_REPORT} ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _REPORT_COLUMNS[1:])}"
 )
 _INSERT_CHILD = {
     table: f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     for table, columns in _CHILD_COLUMNS.items()
 }
+_DELETE_CHILD = {table: f"DELETE FROM [{table}] WHERE report_id = ?" for table in _CHILD_COLUMNS}
 
 
 def _number(value) -> float | None:
@@ -582,14 +751,14 @@ def _supersede(db: sqlite_utils.Database, rid: str, version: int, *, superseded_
     )
 
 
-def _settle_duplicates(db: sqlite_utils.Database, sha256: str) -> dict[str, str | None]:
+def _settle_duplicates(conn: sqlite3.Connection, sha256: str) -> dict[str, str | None]:
     """Among the reports holding the bytes ``sha256``, the first fetched (then the lowest URL) is the
     original and the others point at it.  Decided from the rows alone, so the outcome does not depend
     on the order the reports were written in (parallel imports finish in any order).
 
     Returns ``duplicate_of`` per report id of the group.
     """
-    members = db.execute(
+    members = conn.execute(
         "SELECT id, duplicate_of FROM reports WHERE sha256 = ? ORDER BY fetched_at IS NULL, fetched_at, url",
         [sha256],
     ).fetchall()
@@ -597,7 +766,7 @@ def _settle_duplicates(db: sqlite_utils.Database, sha256: str) -> dict[str, str 
     for rid, current in members:
         wanted = None if rid == members[0][0] else members[0][0]
         if current != wanted:
-            db.execute("UPDATE reports SET duplicate_of = ? WHERE id = ?", [wanted, rid])
+            conn.execute("UPDATE reports SET duplicate_of = ? WHERE id = ?", (wanted, rid))
         settled[rid] = wanted
     return settled
 
@@ -632,10 +801,15 @@ def _region_row(code: str, names: dict[str, str]) -> tuple | None:
     return (code, name, level, province, city, county)
 
 
+def _region_known(conn: sqlite3.Connection, code: str | None) -> bool:
+    """Whether a report of region ``code`` needs no row added to ``regions``."""
+    return code is None or conn.execute("SELECT 1 FROM regions WHERE code = ?", (code,)).fetchone() is not None
+
+
 def _ensure_region(db: sqlite_utils.Database, code: str, report: Report) -> None:
     """Make ``code`` (and its parents) resolvable in ``regions``; the whole official list is loaded once."""
     # A code already there is the common case: one query answers it (the table is then not empty either).
-    if db.conn.execute("SELECT 1 FROM regions WHERE code = ?", [code]).fetchone():
+    if _region_known(db.conn, code):
         return
     names = _adcodes()
     if names and db.execute("SELECT NOT EXISTS (SELECT 1 FROM regions)").fetchone()[0]:
