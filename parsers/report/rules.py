@@ -55,13 +55,10 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
     # Rule 2: new_received + carried_over = total_processed + carried_forward, per column.
     needed = ("new_received", "carried_over", "total_processed", "carried_forward")
     if all(k in by_key for k in needed):
+        received, carried_over, processed, carried_forward = (by_key[k].cells for k in needed)
         for column in APPLICANT_COLUMNS:
-            left = _number(by_key["new_received"].cells.get(column)) + _number(
-                by_key["carried_over"].cells.get(column)
-            )
-            right = _number(by_key["total_processed"].cells.get(column)) + _number(
-                by_key["carried_forward"].cells.get(column)
-            )
+            left = _number(received.get(column)) + _number(carried_over.get(column))
+            right = _number(processed.get(column)) + _number(carried_forward.get(column))
             if abs(left - right) > _EPSILON:
                 violations.append(
                     RuleViolation(

@@ -137,9 +137,9 @@ def align(
                     return list(pick(cells)), []
                 return [cells[p] if p < len(cells) else None for p in positions], []
     wanted = _columns_at(positions) if positions and len(positions) == width else None
-    # copies of a merged value cell are the same value, not more values
-    value_cells = [i for i, cell in enumerate(cells[start:], start) if cell.origin is None and cell.text.strip()]
     if wanted is not None:
+        # copies of a merged value cell are the same value, not more values
+        value_cells = [i for i, cell in enumerate(cells[start:], start) if cell.origin is None and cell.text.strip()]
         best_shift, best_score = None, -1
         for shift in (0, 1, -1, 2, -2):
             if positions[0] + shift < start:
@@ -158,7 +158,8 @@ def align(
         run.pop()
     while len(run) > width and not run[0].text.strip():
         run.pop(0)
-    chosen = [run[k] if k < len(run) else None for k in range(width)]
+    chosen: list[GridCell | None] = run[:width]
+    chosen += [None] * (width - len(chosen))
     return chosen, [c for c in run[width:] if c.text.strip()]
 
 
@@ -359,20 +360,15 @@ def read_disclosure(rows: list[tuple[list[GridCell], str]], tables: Tables) -> N
         chosen, unused = align(cells, start, metric_positions, len(metrics))
         if unused:
             tables.notes.append(_unused_note("active_disclosure", label, unused))
+        cell_item = item or category_item
         for (_pos, metric, metric_label), cell in zip(metrics, chosen, strict=True):
             if cell is None and not blank_row:
                 continue
-            if cell is None:
-                cell = GridCell("")  # a row printed without any value cell: every metric is blank
+            # a row printed without any value cell: every metric is blank
+            value = make_value("") if cell is None else make_value(cell.text, cell.source, cell.ocr)
+            # (item, category, metric, value, category_label, metric_label)
             tables.active_disclosure.append(
-                DisclosureCell(
-                    item=item or category_item,
-                    category=category_key,
-                    metric=metric,
-                    value=_value(cell),
-                    category_label=label,
-                    metric_label=metric_label,
-                )
+                DisclosureCell(cell_item, category_key, metric, value, label, metric_label)
             )
         if category_key == "centralized_procurement":
             tables.template_votes["2019"] += 1
