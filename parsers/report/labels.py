@@ -124,6 +124,23 @@ def similarity(a: str, b: str) -> float:
     return matcher.ratio()
 
 
+def similarity_reaching(a: str, b: str, threshold: float) -> float:
+    """:func:`similarity` of ``a`` and ``b`` when it can reach ``threshold``; else 0.0 (it is below).
+
+    For a line compared once with every heading: the characters the two share bound the score
+    (like quick_ratio) and settle most pairs without building a matcher.
+    """
+    if (
+        a
+        and b
+        and a not in b
+        and b not in a
+        and 2.0 * sum(map(_characters(b).__contains__, a)) / (len(a) + len(b)) < threshold
+    ):
+        return 0.0
+    return similarity(a, b)
+
+
 @lru_cache(maxsize=4096)
 def _characters(text: str) -> frozenset[str]:
     return frozenset(text)

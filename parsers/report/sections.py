@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from parsers.model import Grid, Paragraph, Section
-from parsers.report.labels import compact, halfwidth, similarity
+from parsers.report.labels import compact, halfwidth, similarity_reaching
 
 CANONICAL_HEADINGS = {
     1: ("总体情况", "概述"),
@@ -61,12 +61,16 @@ def _short_line_heading(text: str, after: int) -> tuple[int, str] | None:
     if not numeral and len(body) > 30:
         return None  # a sentence, not a heading
     best: tuple[float, int, str] | None = None
+    # a score below the threshold (see the end) never makes a heading, whichever variant it is for
+    threshold = 0.75 if numeral else 0.9
     for number, variants in CANONICAL_HEADINGS.items():
         if printed_number is None and number <= after:
             continue
         for variant in variants:
             # the heading may be followed by text on the same line: compare the line's start
-            score = 1.0 if body.startswith(variant) else similarity(body[: len(variant) + 2], variant)
+            score = (
+                1.0 if body.startswith(variant) else similarity_reaching(body[: len(variant) + 2], variant, threshold)
+            )
             if best is None or score > best[0]:
                 best = (score, number, variant)
         if best is not None and best[0] == 1.0:
@@ -74,7 +78,7 @@ def _short_line_heading(text: str, after: int) -> tuple[int, str] | None:
     if best is None:
         return None
     score, number, variant = best
-    if score < (0.75 if numeral else 0.9):
+    if score < threshold:
         return None
     if not numeral and len(body) > len(variant) + 4:
         return None  # a sentence that merely mentions the words, not a heading

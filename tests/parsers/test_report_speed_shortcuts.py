@@ -12,7 +12,9 @@ import pytest
 
 from parsers.model import Grid, GridCell
 from parsers.regions import region_of_host
-from parsers.report.tables import _marked_rows, align
+from parsers.report.labels import compact, similarity, similarity_reaching
+from parsers.report.sections import CANONICAL_HEADINGS
+from parsers.report.tables import APPLICATION_ROWS, GROUPS, _marked_rows, align
 
 GRIDS = {
     "plain": [["一、主动公开政府信息情况", ""], ["第二十条第（一）项", ""], ["规章", "3"], ["规范性文件", "0"]],
@@ -80,3 +82,22 @@ def test_a_column_past_the_row_end_has_no_cell():
 )
 def test_a_portal_host_code_is_the_longest_known_host_it_ends_in(url, code):
     assert region_of_host(url) == code
+
+
+def test_similarity_reaching_a_threshold_is_the_similarity_wherever_that_reaches_it():
+    headings = [variant for variants in CANONICAL_HEADINGS.values() for variant in variants]
+    labels = headings + [label for _, _, label in APPLICATION_ROWS] + list(GROUPS.values())
+    lines = labels + [compact(text) for text in ("鸡西市农业农村局2022年政府信息公开年度报告", "二、主动公开情况", "")]
+    reached = 0
+    for line in lines:
+        for heading in headings:
+            a = line[: len(heading) + 2]
+            exact = similarity(a, heading)
+            for threshold in (0.5, 0.75, 0.9):
+                shortcut = similarity_reaching(a, heading, threshold)
+                if exact >= threshold:
+                    reached += 1
+                    assert shortcut == exact, (a, heading, threshold)
+                else:
+                    assert shortcut in (0.0, exact), (a, heading, threshold)
+    assert reached > len(headings)  # the pairs include matches, not only misses
