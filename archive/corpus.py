@@ -30,12 +30,14 @@ Blank cells are NULL, never 0.  Every number of sections 三 and 四 is also kep
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
 import io
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata, resources
@@ -176,51 +178,44 @@ def write_report(
     stored becomes a ``rejected_documents`` row with the reason.
     """
     parser_version = parser_version or current_parser_version()
-    conn = db.conn
+    with _transaction(db.conn):
+        stored = _Stored.under(db.conn, url)
+        unchanged = _unchanged(stored, url, sha256, parser_version)
+        if unchanged is not None:
+            return unchanged
+        prepared = report if isinstance(report, PreparedReport) else None
+        report = prepared.report if prepared is not None else report
+        context = _Context(
+            url, sha256, fetched_at, format or report.format or None, portal_id, final_url, parser_version
+        )
+        if not report.is_report or report.status in UNREAD:
+            return _store_rejection(
+                db, context, stored, report.status, report.status_detail or report.status, report.title
+            )
+        try:
+            if prepared is None:
+                prepared = prepare_report(report, url)
+            elif prepared.report_id != report_id(url):
+                raise ValueError(f"rows prepared for report {prepared.report_id}, stored under {url}")
+            return _store_report(db, context, stored, prepared)
+        except _DOCUMENT_STORAGE_ERRORS as exc:
+            reason = f"parsed as {report.status} but could not be stored: {type(exc).__name__}: {exc}"
+            return _store_rejection(db, context, stored, Status.ERROR, reason, report.title)
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """Inside the caller's transaction if it holds one, else in one of its own, committed at the end."""
     if conn.in_transaction:
-        return _write(db, report, url, sha256, fetched_at, format, portal_id, final_url, parser_version)
+        yield
+        return
     conn.execute("BEGIN")
     try:
-        outcome = _write(db, report, url, sha256, fetched_at, format, portal_id, final_url, parser_version)
+        yield
         conn.execute("COMMIT")
     except BaseException:
         conn.rollback()  # a no-op when the error already ended the transaction
         raise
-    return outcome
-
-
-def _write(
-    db: sqlite_utils.Database,
-    report: Report | PreparedReport,
-    url: str,
-    sha256: str,
-    fetched_at: str | None,
-    format: str | None,
-    portal_id: str | None,
-    final_url: str | None,
-    parser_version: str,
-) -> WriteOutcome:
-    """:func:`write_report` inside a transaction; leaves either all the document's rows or none."""
-    stored = _Stored.under(db.conn, url)
-    unchanged = _unchanged(stored, url, sha256, parser_version)
-    if unchanged is not None:
-        return unchanged
-    prepared = report if isinstance(report, PreparedReport) else None
-    report = prepared.report if prepared is not None else report
-    context = _Context(url, sha256, fetched_at, format or report.format or None, portal_id, final_url, parser_version)
-    if not report.is_report or report.status in UNREAD:
-        return _store_rejection(
-            db, context, stored, report.status, report.status_detail or report.status, report.title
-        )
-    try:
-        if prepared is None:
-            prepared = prepare_report(report, url)
-        elif prepared.report_id != report_id(url):
-            raise ValueError(f"rows prepared for report {prepared.report_id}, stored under {url}")
-        return _store_report(db, context, stored, prepared)
-    except _DOCUMENT_STORAGE_ERRORS as exc:
-        reason = f"parsed as {report.status} but could not be stored: {type(exc).__name__}: {exc}"
-        return _store_rejection(db, context, stored, Status.ERROR, reason, report.title)
 
 
 class _Stored(NamedTuple):
