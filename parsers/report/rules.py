@@ -13,8 +13,11 @@ def _number(value: Value | None) -> float:
 
 
 def _total(values) -> float:
-    """Sum of the numbers of ``values`` (each a ``Value`` or ``None``), blank counting as 0."""
-    return sum([number if value is not None and (number := value.value) is not None else 0.0 for value in values])
+    """Sum of the numbers of ``values`` (each a ``Value`` or ``None``), blank counting as 0.
+
+    Blanks are left out of the sum rather than added as 0.0: the same total, and this runs for every row.
+    """
+    return sum([number for value in values if value is not None and (number := value.value) is not None])
 
 
 def _show(number: float) -> str:
@@ -37,8 +40,7 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
         cells = row.cells
         if "total" not in cells or cells.keys().isdisjoint(parts):
             continue
-        # _total(), inlined: this runs for every row (blanks are left out, which adds the same 0.0)
-        expected = sum([n for v in map(cells.get, parts) if v is not None and (n := v.value) is not None])
+        expected = _total(map(cells.get, parts))
         actual = _number(cells["total"])
         if abs(expected - actual) > _EPSILON:
             violations.append(
@@ -76,9 +78,7 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
         result_cells = [r.cells for r in results]
         processed = by_key["total_processed"].cells
         for column in APPLICANT_COLUMNS:
-            expected = sum(
-                [n for cells in result_cells if (v := cells.get(column)) is not None and (n := v.value) is not None]
-            )
+            expected = _total([cells.get(column) for cells in result_cells])
             actual = _number(processed.get(column))
             if abs(expected - actual) > _EPSILON:
                 violations.append(

@@ -365,7 +365,7 @@ def read_disclosure(rows: list[tuple[list[GridCell], str]], tables: Tables) -> N
             if cell is None and not blank_row:
                 continue
             # a row printed without any value cell: every metric is blank
-            value = make_value("") if cell is None else make_value(cell.text, cell.source, cell.ocr)
+            value = make_value("") if cell is None else _value(cell)
             # (item, category, metric, value, category_label, metric_label)
             tables.active_disclosure.append(
                 DisclosureCell(cell_item, category_key, metric, value, label, metric_label)
@@ -753,7 +753,7 @@ def read_review(rows: list[list[GridCell]], tables: Tables) -> None:
     for index, (key, cell) in enumerate(zip(keys, chosen, strict=True)):
         if cell is not None:
             proceeding = ordered_proceedings[min(index // len(OUTCOME_COLUMNS), last)]
-            per_proceeding.setdefault(proceeding, {})[key] = make_value(cell.text, cell.source, cell.ocr)
+            per_proceeding.setdefault(proceeding, {})[key] = _value(cell)
     for proceeding in ordered_proceedings:
         if proceeding in per_proceeding:
             tables.review_litigation.append(ReviewRow(proceeding=proceeding, cells=per_proceeding[proceeding]))
