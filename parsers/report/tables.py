@@ -510,10 +510,6 @@ class RowState:
     def __init__(self):
         self.group: str | None = None
 
-    def classify(self, cells: list[GridCell], start: int) -> str:
-        """Row key for a data row whose label cells are ``cells[:start]``; updates the group state."""
-        return self.read_label(cells, start)[0]
-
     def read_label(self, cells: list[GridCell], start: int) -> tuple[str, str]:
         """(row key, label as printed) for a data row whose label cells are ``cells[:start]``; updates the group."""
         # the same labels come back in every report: the answer is cached on the label cells' texts

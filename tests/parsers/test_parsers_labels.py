@@ -72,7 +72,7 @@ def test_every_row_label_variant_finds_its_key(key, label_cells):
     if key == "total_processed":
         state.group = "other"  # the row after （六）其他处理 3.其他
     cells = [GridCell(text) for text in label_cells] + [GridCell("0")]
-    assert state.classify(cells, len(label_cells)) == key
+    assert state.read_label(cells, len(label_cells))[0] == key
 
 
 @pytest.mark.parametrize(
@@ -93,15 +93,19 @@ def test_every_row_label_variant_finds_its_key(key, label_cells):
 def test_typos_and_variants(group_label, item, key):
     state = RowState()
     cells = [GridCell(group_label), GridCell(item), GridCell("1")]
-    assert state.classify(cells, 2) == key
+    assert state.read_label(cells, 2)[0] == key
 
 
 def test_group_is_remembered_across_rows():
     state = RowState()
     assert (
-        state.classify([GridCell("（五）不予处理"), GridCell("2.重复申请"), GridCell("0")], 2) == "rejected_duplicate"
+        state.read_label([GridCell("（五）不予处理"), GridCell("2.重复申请"), GridCell("0")], 2)[0]
+        == "rejected_duplicate"
     )
-    assert state.classify([GridCell(""), GridCell("3.要求提供公开出版物"), GridCell("0")], 2) == "rejected_publication"
+    assert (
+        state.read_label([GridCell(""), GridCell("3.要求提供公开出版物"), GridCell("0")], 2)[0]
+        == "rejected_publication"
+    )
 
 
 @pytest.mark.parametrize("label", [label for _, _, label in APPLICATION_ROWS] + list(GROUPS.values()))
