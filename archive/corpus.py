@@ -178,7 +178,7 @@ def write_report(
     stored becomes a ``rejected_documents`` row with the reason.
     """
     parser_version = parser_version or current_parser_version()
-    with _transaction(db.conn):
+    with transaction(db.conn):
         stored = _Stored.under(db.conn, url)
         unchanged = _unchanged(stored, url, sha256, parser_version)
         if unchanged is not None:
@@ -204,8 +204,9 @@ def write_report(
 
 
 @contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """Inside the caller's transaction if it holds one, else in one of its own, committed at the end."""
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """Inside the caller's transaction if it holds one, else in one of its own, committed at the end
+    (rolled back on an error)."""
     if conn.in_transaction:
         yield
         return

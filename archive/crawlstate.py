@@ -14,10 +14,9 @@ loses at most the exchange in flight.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -225,19 +224,10 @@ class CrawlState:
                     self.index_crawl_end(*entry)
         return len(entries.records), entries.end
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """A transaction of its own, committed at the end; or part of the caller's, if one is open."""
-        if self.db.conn.in_transaction:
-            yield
-            return
-        with self.db.conn:
-            yield
-
     def index_crawl_end(self, warc_file: str, offset: int, length: int, target: str, fetched_at: str) -> None:
         """Index an end-of-crawl ``metadata`` record (``urn:xxgknb:crawl:<crawl>:<portal>``)."""
         crawl_id, _, portal_id = target.removeprefix(CRAWL_END_PREFIX).partition(":")
-        with self._transaction():
+        with corpus.transaction(self.db.conn):
             self.db.execute(
                 "INSERT OR IGNORE INTO warc_records (warc_file, offset, length, url, final_url, fetched_at, "
                 "portal_id, crawl_id, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'crawl-end')",
@@ -245,7 +235,7 @@ class CrawlState:
             )
 
     def index(self, exchange: Exchange) -> None:
-        with self._transaction():
+        with corpus.transaction(self.db.conn):
             self.db.execute(
                 "INSERT OR IGNORE INTO warc_records ({}) VALUES ({})".format(
                     ", ".join(exchange.row()), ", ".join("?" for _ in exchange.row())
