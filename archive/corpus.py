@@ -36,6 +36,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import operator
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -280,12 +281,16 @@ def mark_gone(db: sqlite_utils.Database, url: str, when: str) -> bool:
         return cursor.rowcount > 0
 
 
+#: What the ``raw_cells`` view is ordered by, as the table it replaced was by its primary key.
+_RAW_CELLS_KEY = ("report_id", "section", "row_key", "column_key")
+
+
 def report_rows(db: sqlite_utils.Database, rid: str) -> dict[str, list[dict]]:
     """Every row of report ``rid`` in the canonical tables, keyed by table, in primary-key order."""
     rows: dict[str, list[dict]] = {}
     for table in REPORT_TABLES:
         key = "id" if table == "reports" else "report_id"
-        order = ", ".join(db[table].pks)
+        order = ", ".join(_RAW_CELLS_KEY if table == "raw_cells" else db[table].pks)
         cursor = db.execute(f"SELECT * FROM [{table}] WHERE {key} = ? ORDER BY {order}", [rid])
         names = [d[0] for d in cursor.description]
         rows[table] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -461,8 +466,8 @@ def _replace_report(
         _supersede(db, rid, existing[1], superseded_at=context.fetched_at)
     if existing is not None:
         # The reports row itself is updated in place below: its rowid stays, which the search index keys on.
-        for table in REPORT_TABLES[1:]:
-            conn.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [rid])
+        for delete in _DELETE_CHILD.values():
+            conn.execute(delete, [rid])
 
     region_code = report.region.code or None
     if region_code:
@@ -579,34 +584,20 @@ class PreparedReport:
 def prepare_report(report: Report, url: str) -> PreparedReport:
     """The rows ``report`` will have once stored under ``url`` (they do not depend on the database)."""
     rid = report_id(url)
-    raw_cells = []
+    application_cells = []
     applications = []
     for index, row in enumerate(report.applications):
         cells = row.cells
         applications.append(
             (rid, index, row.row_key, row.row_label, *[_number(cells.get(c)) for c in APPLICANT_COLUMNS])
         )
-        # One key string per row, not per cell: pickle sends a shared string once.
         row_key = str(index)
-        raw_cells += [
-            (rid, "applications", row_key, column, value.value, value.raw, value.source or None, int(value.ocr))
-            for column, value in cells.items()
-        ]
-    for row in report.review_litigation:
-        proceeding = row.proceeding
-        raw_cells += [
-            (
-                rid,
-                "review_litigation",
-                proceeding,
-                column,
-                value.value,
-                value.raw,
-                value.source or None,
-                int(value.ocr),
-            )
-            for column, value in row.cells.items()
-        ]
+        application_cells += [_raw_cell(row_key, column, value) for column, value in cells.items()]
+    review_cells = [
+        _raw_cell(row.proceeding, column, value)
+        for row in report.review_litigation
+        for column, value in row.cells.items()
+    ]
     rows = {
         "report_texts": [(rid, report.text or "")],
         "sections": [(rid, s.number, s.heading, s.text) for s in report.sections],
@@ -629,7 +620,11 @@ def prepare_report(report: Report, url: str) -> PreparedReport:
             (rid, row.proceeding, *(_number(row.cells.get(c)) for c in OUTCOME_COLUMNS))
             for row in report.review_litigation
         ],
-        "raw_cells": raw_cells,
+        "raw_cell_sets": [
+            (rid, section, _cells_json(cells))
+            for section, cells in (("applications", application_cells), ("review_litigation", review_cells))
+            if cells
+        ],
         "validation_issues": [
             (rid, v.rule, v.location, v.expected, v.actual, v.message or None) for v in report.violations
         ],
@@ -680,7 +675,7 @@ _CHILD_COLUMNS = {
     ],
     "applications": ["report_id", "row_index", "row_key", "row_label", *APPLICANT_COLUMNS],
     "review_litigation": ["report_id", "proceeding", *OUTCOME_COLUMNS],
-    "raw_cells": ["report_id", "section", "row_key", "column_key", "value", "raw", "source", "ocr"],
+    "raw_cell_sets": ["report_id", "section", "cells"],
     "validation_issues": ["report_id", "rule", "location", "expected", "actual", "message"],
     "parse_notes": ["report_id", "n", "note"],
 }
@@ -734,6 +729,37 @@ _DELETE_CHILD = {table: f"DELETE FROM [{table}] WHERE report_id = ?" for table i
 
 def _number(value) -> float | None:
     return None if value is None else value.value
+
+
+def _raw_cell(row_key: str, column_key: str, value) -> tuple:
+    """A cell of ``raw_cells`` as stored in its set: ``[row_key, column_key, value, raw, source, ocr]``."""
+    number = value.value
+    # A REAL column made 3 into 3.0; JSON keeps what it is given.
+    return (
+        row_key,
+        column_key,
+        None if number is None else float(number),
+        value.raw,
+        value.source or None,
+        int(value.ocr),
+    )
+
+
+#: NaN and infinity are not JSON: such a value makes the report's rows unstorable (ValueError) rather than
+#: a set that SQLite's JSON functions refuse to read.
+_encode_cells = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False
+).encode
+
+
+def _cells_json(cells: list[tuple]) -> str:
+    """One section's cells as ``raw_cell_sets.cells``, in the order the ``raw_cells`` view reads them:
+    by row_key, then column_key (text order, as the primary key of the former table had it)."""
+    cells.sort(key=_CELL_KEY)
+    return _encode_cells(cells)
+
+
+_CELL_KEY = operator.itemgetter(0, 1)
 
 
 def _supersede(db: sqlite_utils.Database, rid: str, version: int, *, superseded_at: str | None) -> None:

@@ -101,14 +101,14 @@ def test_a_new_report_whose_rows_clash_leaves_nothing_but_its_rejected_row(tmp_p
     assert [row[1] for row in with_bad.pop("rejected_documents")] == [URL.format(99)]
     # the reports after the failed one have the rowids they would have had without it
     assert with_bad == stored_rows(tmp_path / "without.db", skip=("rejected_documents",))
-    assert len(with_bad["raw_cells"]) > 100 and len(with_bad["agencies"]) >= 2
+    assert len(with_bad["raw_cell_sets"]) >= 2 * len(reports) and len(with_bad["agencies"]) >= 2
 
 
 def interrupting(report):
-    """``report``'s prepared rows, one raw cell of which raises KeyboardInterrupt as it is stored."""
+    """``report``'s prepared rows, one set of raw cells of which raises KeyboardInterrupt as it is stored."""
     prepared = corpus.prepare_report(report, URL.format(99))
-    last = prepared.rows["raw_cells"][-1]
-    prepared.rows["raw_cells"][-1] = (*last[:4], _Interrupting(), *last[5:])
+    rid, section, _cells = prepared.rows["raw_cell_sets"][-1]
+    prepared.rows["raw_cell_sets"][-1] = (rid, section, _Interrupting())
     return prepared
 
 
