@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from parsers.cms.base import (
@@ -20,7 +22,7 @@ from parsers.cms.base import (
     parse_html,
     text_content,
 )
-from parsers.cms.charset import decode_html
+from parsers.cms.charset import decode_html, detect_encoding
 from parsers.cms.classify import Verdict, classify_page
 from parsers.decode import decode
 from parsers.formats.html import parse_decoded
@@ -123,8 +125,12 @@ def _selector(css: str) -> CSSSelector:
     return CSSSelector(css, translator="html")
 
 
+#: Compiled once (``element.xpath`` compiles its expression on every call).
+_SCRIPTS_AND_STYLES = etree.XPath(".//script|.//style")
+
+
 def read_article(url: str, text: str) -> Article:
-    return read_article_tree(url, parse_html(text))
+    return read_article_tree(url, parse_html(text), source=text)
 
 
 def read_article_page(url: str, data: bytes, content_type: str | None = None) -> tuple[Article, object | None]:
@@ -137,46 +143,85 @@ def read_article_page(url: str, data: bytes, content_type: str | None = None) ->
     fragment); the comments the reader's parser leaves out never count in what the classifier reads.
     Otherwise the page is read as :func:`read_article` reads it and the tree is ``None``.
     """
-    text = decode_html(data, content_type)
     reader_text, encoding = decode(data, content_type)
+    if encoding == detect_encoding(data, content_type) and not reader_text.startswith("\ufeff"):
+        # decode_html would decode with the same codec, replacing undecodable bytes: the reader's
+        # text is that text (its decoding was strict, or replaced the same way), without a second decoding
+        text = reader_text
+    else:
+        text = decode_html(data, content_type)
     if reader_text == text and _WHOLE_DOCUMENT.match(text):
         root = parse_decoded(data, reader_text, encoding)
         if root is not None:
-            return read_article_tree(url, root), root
+            return read_article_tree(url, root, source=text), root
     return read_article(url, text), None
 
 
-def read_article_tree(url: str, root) -> Article:
+def read_article_tree(url: str, root, source: str | None = None) -> Article:
     """:func:`read_article` of a parsed page (``lxml.html`` or plain ``etree`` elements).
 
-    Removes the script and style elements of the article body from the tree, as the HTML report
-    reader does too.
+    ``source``, the text the tree was parsed from, lets selectors whose class or id the page never
+    spells be skipped instead of searching the whole tree for them.  Removes the script and style
+    elements of the article body from the tree, as the HTML report reader does too.
     """
     if root is None:
         return Article(title="", text="", verdict=classify_page("", "", has_document_links=False))
+    spelt = _Spelling(source)
     tags = meta_tags(root)
     title = tags.get("ArticleTitle") or ""
     if not title:
         for selector in ("h1", ".sp_title", "h2", "h3"):
-            nodes = _selector(selector)(root)
-            if nodes and clean(text_content(nodes[0])):
-                title = clean(text_content(nodes[0]))
+            first = _first_match(root, selector, spelt)
+            if first is not None and clean(text_content(first)):
+                title = clean(text_content(first))
                 break
     if not title:
         nodes = root.findall(".//title")
         title = _TITLE_SUFFIX.sub("", clean(text_content(nodes[0]))) if nodes else ""
     body = None
     for selector in BODY_SELECTORS:
-        nodes = _selector(selector)(root)
-        if nodes:
-            body = nodes[0]
+        body = _first_match(root, selector, spelt)
+        if body is not None:
             break
     if body is None:
         bodies = root.findall(".//body")
         body = bodies[0] if bodies else root
-    for junk in body.xpath(".//script|.//style"):
+    for junk in _SCRIPTS_AND_STYLES(body):
         drop_tree(junk)
     body_text = clean(text_content(body))
     attachments = attachment_links(url, root)
     verdict = classify_page(title, body_text, has_document_links=bool(attachments))
     return Article(title=title, text=body_text, attachments=attachments, metadata=tags, verdict=verdict)
+
+
+def _first_match(root, selector: str, spelt: _Spelling):
+    """The first element in document order that ``selector`` (a tag, ``.class`` or ``#id``) finds, or ``None``."""
+    if selector[0] not in ".#":
+        return next(root.iter(selector), None)  # stops at the first, where the selector searches the whole tree
+    if not spelt.may_contain(selector[1:]):
+        return None
+    nodes = _selector(selector)(root)
+    return nodes[0] if nodes else None
+
+
+class _Spelling:
+    """Whether a page's text spells a class or id name, so that no element of its tree can carry it if not.
+
+    The HTML parser decodes character references in attribute values (``TRS&#95;Editor``,
+    ``TRS&lowbar;Editor``): a name not in the text is looked for again in the text with them decoded,
+    which :func:`html.unescape` does for every reference the parser knows.  Without a text, every
+    name may be there.
+    """
+
+    def __init__(self, source: str | None):
+        self.source = source
+        self.decoded: str | None = None
+
+    def may_contain(self, name: str) -> bool:
+        if self.source is None or name in self.source:
+            return True
+        if "&" not in self.source:
+            return False
+        if self.decoded is None:
+            self.decoded = html.unescape(self.source)
+        return name in self.decoded
