@@ -178,11 +178,7 @@ def read_article_tree(url: str, root, source: str | None = None) -> Article:
     if not title:
         nodes = root.findall(".//title")
         title = _TITLE_SUFFIX.sub("", clean(text_content(nodes[0]))) if nodes else ""
-    body = None
-    for selector in BODY_SELECTORS:
-        body = _first_match(root, selector, spelt)
-        if body is not None:
-            break
+    body = _article_body(root, spelt)
     if body is None:
         bodies = root.findall(".//body")
         body = bodies[0] if bodies else root
@@ -194,6 +190,22 @@ def read_article_tree(url: str, root, source: str | None = None) -> Article:
     return Article(title=title, text=body_text, attachments=attachments, metadata=tags, verdict=verdict)
 
 
+def _article_body(root, spelt: _Spelling):
+    """What the first of :data:`BODY_SELECTORS` that finds anything finds first, or ``None``."""
+    walked = False
+    for selector in BODY_SELECTORS:
+        if selector[0] in ".#" and not walked and spelt.may_contain(selector[1:]):
+            # A page usually spells no other body's name than its own, which sits near the top of
+            # the tree: walking up to it costs a few elements where the selector searches them all.
+            walked = True
+            found = _first_carrying(root, selector)
+        else:
+            found = _first_match(root, selector, spelt)
+        if found is not None:
+            return found
+    return None
+
+
 def _first_match(root, selector: str, spelt: _Spelling):
     """The first element in document order that ``selector`` (a tag, ``.class`` or ``#id``) finds, or ``None``."""
     if selector[0] not in ".#":
@@ -202,6 +214,25 @@ def _first_match(root, selector: str, spelt: _Spelling):
         return None
     nodes = _selector(selector)(root)
     return nodes[0] if nodes else None
+
+
+#: XPath's ``normalize-space`` white space, which separates the names of a class attribute for CSS.
+_XML_SPACES = str.maketrans("\t\n\r", "   ")
+
+
+def _first_carrying(root, selector: str):
+    """:func:`_first_match` of a ``.class`` or ``#id`` selector, element by element until the first match."""
+    name = selector[1:]
+    if selector[0] == "#":
+        for element in root.iter(etree.Element):
+            if element.get("id") == name:
+                return element
+        return None
+    for element in root.iter(etree.Element):
+        value = element.get("class")
+        if value is not None and name in value and name in value.translate(_XML_SPACES).split(" "):
+            return element
+    return None
 
 
 class _Spelling:

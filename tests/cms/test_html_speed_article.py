@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 from lxml.cssselect import CSSSelector
 
-from parsers.cms.article import BODY_SELECTORS, _first_match, _Spelling, read_article, read_article_tree
+from parsers.cms.article import (
+    BODY_SELECTORS,
+    _article_body,
+    _first_carrying,
+    _first_match,
+    _Spelling,
+    read_article,
+    read_article_tree,
+)
 from parsers.cms.base import parse_html
 from parsers.cms.charset import decode_html
 
@@ -36,6 +44,10 @@ PAGES = {
     "name only in the text": f"{NAV}<p>TRS_Editor zoom content</p><div>{SIGNALS}</div>",
     "lower priority first in the page": f'<div class="content">{NAV}</div><div id="zoom">{SIGNALS}</div>',
     "class among others": f'{NAV}<div class="x\tcon_text\ny">{SIGNALS}</div>',
+    "class in other white space": f'{NAV}<div class="x\u3000TRS_Editor\xa0y">..</div>'
+    f'<div class=" TRS_Editor">{SIGNALS}</div>',
+    "two bodies": f'<div class="content">{NAV}</div><div id="content">{SIGNALS}</div><div class="content">x</div>',
+    "id among others": f'<div id="zoom x">{NAV}</div><div id="zoom">{SIGNALS}</div>',
     "article element": f"{NAV}<ARTICLE>{SIGNALS}</ARTICLE>",
     "nothing": f"{NAV}<div>{SIGNALS}</div>",
     "title from h2": f'<div class="x"><h2> </h2><h2>某局2023年报告</h2></div><b class="sp_title">副标题</b>{SIGNALS}',
@@ -61,6 +73,18 @@ def test_each_selector_finds_what_css_finds_first(name: str):
     for selector in ("h1", ".sp_title", "h2", "h3", *BODY_SELECTORS):
         found = CSSSelector(selector, translator="html")(root)
         assert _first_match(root, selector, _Spelling(text)) is (found[0] if found else None), selector
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_article_body_is_what_the_first_selector_finding_anything_finds_first(name: str):
+    text = _page(PAGES[name])
+    root = parse_html(text)
+    found = next(filter(None, (CSSSelector(s, translator="html")(root) for s in BODY_SELECTORS)), [None])
+    assert _article_body(root, _Spelling(text)) is found[0]
+    assert _article_body(root, _Spelling(None)) is found[0]
+    for selector in BODY_SELECTORS:
+        if selector[0] in ".#":
+            assert _first_carrying(root, selector) is _first_match(root, selector, _Spelling(None)), selector
 
 
 def test_the_body_is_found_through_a_reference_the_text_does_not_spell_literally():
