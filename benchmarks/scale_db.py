@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/scale_db.py --source /tmp/bench100k/data/corpus.db \\
         --out /tmp/scale/corpus-1500k.db --reports 1500000 \\
-        --originals-only raw_cells,report_texts,sections
+        --originals-only raw_cell_sets,report_texts,sections
 
 Nobody builds 1.5 million reports from WARC in an afternoon (``docs/scale.md``: ≈ 5.5 h on two
 cores), but the latency of a facet page or a search depends on the size and shape of the tables
@@ -17,7 +17,7 @@ URL has a query) and, as every report, the id ``sha256(url)[:16]``; its own body
 not a byte-duplicate of the original; a duplicate in the source stays a duplicate of the same
 copy's report), the original's province, city, county, level, kind, year, template, status and
 dates.  Every table keyed by ``report_id`` is copied row for row (applications, active_disclosure,
-review_litigation, validation_issues, parse_notes, report_versions, and raw_cells, report_texts and
+review_litigation, validation_issues, parse_notes, report_versions, and raw_cell_sets, report_texts and
 sections unless named in ``--originals-only``).  Not copied: ``rejected_documents`` (not reports)
 and the crawl state (``warc_records``, ``crawl_urls``, …), which serving never reads.
 
@@ -30,7 +30,7 @@ What replication models, and what it does not:
   ``archive.search.index_tokens``, so every posting list grows N / n times, as it would with more
   reports of the same kind; the **vocabulary does not grow** (no new words, place or agency names),
   so rare queries stay exactly as rare in proportion, where a real corpus would add new rare words;
-* a table named in ``--originals-only`` (to fit the disk: raw_cells, report_texts and sections are
+* a table named in ``--originals-only`` (to fit the disk: raw_cell_sets, report_texts and sections are
   70 % of the file) keeps only the source's rows, so a copy's report page shows no section texts
   or cell sources; time report pages of source reports (their rows live in the full-size indexes
   of every other table).  The search index is unaffected: it is built from the original's text;
@@ -313,7 +313,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="the grown corpus (must not exist)")
     parser.add_argument("--reports", type=int, default=1_500_000)
     parser.add_argument("--originals-only", default="",
-                        help="comma-separated tables whose rows are not copied (e.g. raw_cells,report_texts,sections)")
+                        help="comma-separated tables whose rows are not copied "
+                        "(e.g. raw_cell_sets,report_texts,sections)")
     parser.add_argument("--min-free-gb", type=float, default=15.0)
     parser.add_argument("--finish", action="store_true",
                         help="finish an --out whose run was stopped between two copies: indexes, edition, prepare")
