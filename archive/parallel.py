@@ -5,9 +5,13 @@ algorithm quadratic, a PDF that asks for gigabytes, a reader that segfaults.  So
 document is parsed in a worker process that
 
 * has an address-space limit (``RLIMIT_AS``): a document that needs more raises
-  ``MemoryError`` inside the worker, or kills it — either way only that document fails.  The
-  limit covers the whole process, including what it shares with the parent it was forked from
-  (a few hundred MB for the importer), so keep it well above the parent's size;
+  ``MemoryError`` inside the worker, or kills it — either way only that document fails.  Not
+  every failed allocation says so (CPython 3.11 raises ``SystemError`` when a call needs a new
+  frame-stack chunk; a library may swallow the error), so a document whose parse brought the
+  worker's address space to within a few MB of the limit fails as over the limit, whatever it
+  returned.  The limit covers the whole process, including what it shares with the parent it
+  was forked from (a few hundred MB for the importer, and a 64 MB malloc arena the pool leaves
+  idle there for the worker's second thread), so keep it well above the parent's size;
 * is killed (``SIGKILL``) by the parent when one document takes longer than the time limit,
   and replaced by a fresh worker.
 
@@ -69,6 +73,11 @@ PARENT_CHECK_SECONDS = 1.0
 _EXIT_OUT_OF_MEMORY = 86
 #: Stack of the thread that receives a worker's jobs (it only unpickles them).
 _RECEIVER_STACK_BYTES = 512 * 1024
+#: A job during which the worker's address space came this close to the limit failed for memory,
+#: whatever it returned: an allocation that fails there may not raise ``MemoryError`` (a 16 KB
+#: frame-stack chunk raises ``SystemError`` in CPython 3.11; libraries swallow errors), and what
+#: the parser made of the document with a failed allocation behind it cannot be trusted.
+_NEAR_LIMIT_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -263,6 +272,7 @@ class _Pool:
         self.memory_limit_mb = memory_limit_mb
         self.work = work
         self.capacity = 1 + max(0, queued_per_worker)
+        _leave_a_malloc_arena_idle()
         self.workers = [self._start() for _ in range(self.size)]
         self.dispatched = 0
 
@@ -377,6 +387,19 @@ def _exit_reason(exitcode: int | None, memory_limit_mb: int | None) -> str:
     return f"exit code {exitcode}"
 
 
+def _leave_a_malloc_arena_idle() -> None:
+    """Run a thread to its end here, so that its malloc arena waits idle for the workers' receiving threads.
+
+    glibc gives a thread that finds no idle arena a new one, mapping 128 MB to keep an aligned
+    64 MB.  Made in a worker, that would add 64 MB to its size and lift its high-water mark (how
+    :func:`_reached_memory_limit` sees the limit coming) 128 MB above its size before any document;
+    a worker forked from here takes the idle arena instead.
+    """
+    thread = threading.Thread(target=int, name="malloc-arena")
+    thread.start()
+    thread.join()
+
+
 def _work(
     connection: Connection, inherited: list[Connection], memory_limit_mb: int | None, work: Callable[[Any], Any]
 ) -> None:
@@ -396,10 +419,35 @@ def _work(
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         _serve(connection, jobs, memory_limit_mb, work)
+    except Exception as exc:
+        if isinstance(exc, MemoryError) or _reached_memory_limit(memory_limit_mb):
+            # Out of memory outside the parser (receiving a huge document, pickling a huge result):
+            # the exit code tells the parent why, as no message can be built any more.
+            os._exit(_EXIT_OUT_OF_MEMORY)
+        raise
+
+
+def _reached_memory_limit(memory_limit_mb: int | None) -> bool:
+    """Whether this process's address space ever came within ``_NEAR_LIMIT_BYTES`` of the limit."""
+    if not memory_limit_mb:
+        return False
+    try:
+        peak = _peak_address_space()
     except MemoryError:
-        # Out of memory outside the parser (receiving a huge document, pickling a huge result):
-        # the exit code tells the parent why, as no message can be built any more.
-        os._exit(_EXIT_OUT_OF_MEMORY)
+        return True  # not even the few KB of the question are left
+    return peak >= memory_limit_mb * 1024 * 1024 - _NEAR_LIMIT_BYTES
+
+
+def _peak_address_space() -> int:
+    """Bytes: the kernel's high-water mark of this process's address space (a fork starts at its size)."""
+    # One read and no Python file object: this runs after every document.
+    descriptor = os.open("/proc/self/status", os.O_RDONLY)
+    try:
+        status = os.read(descriptor, 8192)
+    finally:
+        os.close(descriptor)
+    start = status.index(b"VmPeak:") + len(b"VmPeak:")
+    return int(status[start : status.index(b"kB", start)]) * 1024
 
 
 #: What the receiving thread hands over when the pipe closes or fails.
@@ -435,16 +483,19 @@ def _serve(
             return
         index, job = task
         del task
-        retiring = False
+        out_of_memory = False
         try:
             result = work(job)
         except MemoryError:
-            result = _failure(f"parsing needed more than the memory limit of {memory_limit_mb} MB")
-            # A heap that hit its limit stays fragmented and half-full: let a fresh process go on.
-            retiring = True
+            out_of_memory = True
         except Exception as exc:  # a parser bug on one document must cost only that document
             result = _failure(f"parser crashed: {type(exc).__name__}{f': {exc}' if str(exc) else ''}")
         del job
+        # A heap that hit its limit stays fragmented and half-full, and the high-water mark stays
+        # up: let a fresh process go on.
+        retiring = out_of_memory or _reached_memory_limit(memory_limit_mb)
+        if retiring:
+            result = _failure(f"parsing needed more than the memory limit of {memory_limit_mb} MB")
         try:
             connection.send((index, result, retiring))
         except (BrokenPipeError, ConnectionResetError):
