@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +24,7 @@ from parsers.cms.base import (
 from parsers.cms.charset import decode_html, detect_encoding
 from parsers.cms.classify import Verdict, classify_page
 from parsers.decode import decode
-from parsers.formats.html import parse_decoded
+from parsers.formats.html import ParsedPage, Spelling, parse_decoded
 
 #: Body containers, most specific first: TRS editors, Hanweb ``#zoom``, gov.cn, VSB, common wrappers.
 BODY_SELECTORS = (
@@ -133,10 +132,11 @@ def read_article(url: str, text: str) -> Article:
     return read_article_tree(url, parse_html(text), source=text)
 
 
-def read_article_page(url: str, data: bytes, content_type: str | None = None) -> tuple[Article, object | None]:
+def read_article_page(url: str, data: bytes, content_type: str | None = None) -> tuple[Article, ParsedPage | None]:
     """``read_article(url, decode_html(data, content_type))``, and the page's tree for the HTML report reader.
 
-    The tree is what :func:`parsers.formats.html.read` would build of ``data`` (pass it on as
+    The tree (a :class:`~parsers.formats.html.ParsedPage`: with the text it was parsed from) is what
+    :func:`parsers.formats.html.read` would build of ``data`` (pass it on as
     ``read_document(..., html_tree=tree)``), so a report page is decoded and parsed once instead of
     twice.  It is shared only when the classifier would have seen the same tree: both decoders give
     the same text and the text is a whole document (``lxml.html`` cuts anything else down to a
@@ -153,7 +153,7 @@ def read_article_page(url: str, data: bytes, content_type: str | None = None) ->
     if reader_text == text and _WHOLE_DOCUMENT.match(text):
         root = parse_decoded(data, reader_text, encoding)
         if root is not None:
-            return read_article_tree(url, root, source=text), root
+            return read_article_tree(url, root, source=text), ParsedPage(root, text)
     return read_article(url, text), None
 
 
@@ -166,7 +166,7 @@ def read_article_tree(url: str, root, source: str | None = None) -> Article:
     """
     if root is None:
         return Article(title="", text="", verdict=classify_page("", "", has_document_links=False))
-    spelt = _Spelling(source)
+    spelt = Spelling(source)
     tags = meta_tags(root)
     title = tags.get("ArticleTitle") or ""
     if not title:
@@ -190,7 +190,7 @@ def read_article_tree(url: str, root, source: str | None = None) -> Article:
     return Article(title=title, text=body_text, attachments=attachments, metadata=tags, verdict=verdict)
 
 
-def _article_body(root, spelt: _Spelling):
+def _article_body(root, spelt: Spelling):
     """What the first of :data:`BODY_SELECTORS` that finds anything finds first, or ``None``."""
     walked = False
     for selector in BODY_SELECTORS:
@@ -206,7 +206,7 @@ def _article_body(root, spelt: _Spelling):
     return None
 
 
-def _first_match(root, selector: str, spelt: _Spelling):
+def _first_match(root, selector: str, spelt: Spelling):
     """The first element in document order that ``selector`` (a tag, ``.class`` or ``#id``) finds, or ``None``."""
     if selector[0] not in ".#":
         return next(root.iter(selector), None)  # stops at the first, where the selector searches the whole tree
@@ -233,26 +233,3 @@ def _first_carrying(root, selector: str):
         if value is not None and name in value and name in value.translate(_XML_SPACES).split(" "):
             return element
     return None
-
-
-class _Spelling:
-    """Whether a page's text spells a class or id name, so that no element of its tree can carry it if not.
-
-    The HTML parser decodes character references in attribute values (``TRS&#95;Editor``,
-    ``TRS&lowbar;Editor``): a name not in the text is looked for again in the text with them decoded,
-    which :func:`html.unescape` does for every reference the parser knows.  Without a text, every
-    name may be there.
-    """
-
-    def __init__(self, source: str | None):
-        self.source = source
-        self.decoded: str | None = None
-
-    def may_contain(self, name: str) -> bool:
-        if self.source is None or name in self.source:
-            return True
-        if "&" not in self.source:
-            return False
-        if self.decoded is None:
-            self.decoded = html.unescape(self.source)
-        return name in self.decoded

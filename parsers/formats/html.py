@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 import operator
 import re
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -142,7 +144,14 @@ _new_grid_cell = object.__new__
 
 def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declared: str | None = None) -> Document:
     text, encoding = decode(data, declared)
-    return read_tree(parse_decoded(data, text, encoding))
+    return read_tree(parse_decoded(data, text, encoding), text)
+
+
+class ParsedPage(NamedTuple):
+    """A page's tree made by :func:`parse_decoded` and the text it was made of, for :func:`read_tree`."""
+
+    root: etree._Element
+    text: str
 
 
 def parse_decoded(data: bytes, text: str, encoding: str):
@@ -154,17 +163,20 @@ def parse_decoded(data: bytes, text: str, encoding: str):
     return _parse(data if encoding == "utf-8" else text.encode("utf-8", errors="replace"))
 
 
-def read_tree(root) -> Document:
-    """The document of a page parsed by :func:`parse_decoded` (``None``: unreadable).
+def read_tree(root, source: str | None = None) -> Document:
+    """The document of a page parsed by :func:`parse_decoded` (``None``: unreadable), or of a :class:`ParsedPage`.
 
-    Uses the tree up: scripts, styles and other non-content elements are removed from it.
+    ``source``, the text the tree was parsed from, spares searches of the tree for names the page
+    never spells.  Uses the tree up: scripts, styles and other non-content elements are removed from it.
     """
+    if isinstance(root, ParsedPage):
+        root, source = root
     if root is None:
         return Document(format="html", status=Status.ERROR, status_detail="unreadable HTML: no document")
     document = Document(format="html")
     for element in list(root.iter(*_DROP)):
         _remove(element)
-    body = find_body(root)
+    body = find_body(root, source)
     document.metadata = read_metadata(root, body)
     document.title = _title(root, document.metadata)
     if body is None:
@@ -289,7 +301,43 @@ _BODY_CLASSES = frozenset(wanted for attribute, wanted in BODY_RULES if attribut
 _CLASS_ATTRIBUTES = etree.XPath("//@class")
 
 
-def find_body(root):
+#: Compiled once (``element.xpath`` compiles its expression on every call).
+_BY_ID = etree.XPath("id($name)")  # libxml2 indexes HTML ids
+_BY_ID_START = etree.XPath("//*[starts-with(@id, $start)]")
+
+
+def find_body(root, source: str | None = None):
+    """The article element of a page by :data:`BODY_RULES`, else the element with the most text.
+
+    ``source``: the text the tree was parsed from (see :class:`Spelling`).
+    """
+    spelt = Spelling(source)
+    by_class: dict[str, list] | None = None
+    for attribute, wanted in BODY_RULES:
+        name = wanted.rstrip("*")
+        times = spelt.times(name)
+        if times == 0:
+            continue  # no element can carry a name the page never spells
+        if attribute == "class":
+            found = _only_carrier(root, name) if times == 1 else None
+            if found is None:
+                if by_class is None:
+                    by_class = _body_classes(root)
+                found = by_class.get(wanted, [])
+        elif wanted.endswith("*"):
+            found = _BY_ID_START(root, start=name)
+        else:
+            found = _BY_ID(root, name=name)
+        found = [e for e in found if _has_text(e, 20)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return max(found, key=lambda e: len(text_of(e)))
+    return _largest_text_block(root)
+
+
+def _body_classes(root) -> dict[str, list]:
+    """Container elements by the body classes they carry, in document order."""
     by_class: dict[str, list] = {}
     for classes in _CLASS_ATTRIBUTES(root):
         element = classes.getparent()
@@ -297,19 +345,51 @@ def find_body(root):
             for token in classes.split():
                 if token in _BODY_CLASSES:
                     by_class.setdefault(token, []).append(element)
-    for attribute, wanted in BODY_RULES:
-        if attribute == "class":
-            found = by_class.get(wanted, [])
-        elif wanted.endswith("*"):
-            found = root.xpath(f"//*[starts-with(@id, '{wanted[:-1]}')]")
-        else:
-            found = root.xpath(f"id('{wanted}')")  # libxml2 indexes HTML ids
-        found = [e for e in found if _has_text(e, 20)]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            return max(found, key=lambda e: len(text_of(e)))
-    return _largest_text_block(root)
+    return by_class
+
+
+def _only_carrier(root, name: str) -> list | None:
+    """``_body_classes(root).get(name, [])`` when the page spells ``name`` once; ``None`` if that cannot be told.
+
+    The one element whose class attribute holds the name is found by walking the tree up to it
+    (an article body sits near the top) instead of reading every class attribute of the page.
+    libxml2 copies no element, but an HTML5 tree builder reopens a misnested formatting element such
+    as ``<font>`` with its attributes: a font found is left to the whole search.
+    """
+    for element in root.iter(etree.Element):
+        classes = element.get("class")
+        if classes is not None and name in classes and name in classes.split():
+            if element.tag == "font":
+                return None
+            return [element] if element.tag in _CONTAINER_TAGS else []
+    return []
+
+
+class Spelling:
+    """How many times a page's text spells a class or id name: no element of its tree carries it more often.
+
+    The HTML parser decodes character references in attribute values (``TRS&#95;Editor``,
+    ``TRS&lowbar;Editor``), so a text with references is counted with them decoded
+    (:func:`html.unescape` knows every reference the parser knows).  Without a text nothing is known.
+    """
+
+    def __init__(self, source: str | None):
+        self.source = source
+        self.decoded: str | None = None
+
+    def times(self, name: str) -> int | None:
+        if self.source is None:
+            return None
+        if "&" not in self.source:
+            return self.source.count(name)
+        if self.decoded is None:
+            self.decoded = html.unescape(self.source)
+        return self.decoded.count(name)
+
+    def may_contain(self, name: str) -> bool:
+        if self.source is None or name in self.source:
+            return True
+        return self.times(name) != 0
 
 
 def _has_text(element, minimum: int) -> bool:

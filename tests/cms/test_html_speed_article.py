@@ -18,12 +18,12 @@ from parsers.cms.article import (
     _article_body,
     _first_carrying,
     _first_match,
-    _Spelling,
     read_article,
     read_article_tree,
 )
 from parsers.cms.base import parse_html
 from parsers.cms.charset import decode_html
+from parsers.formats.html import Spelling
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 URL = "http://www.example.gov.cn/zwgk/2024/t20240115_1.html"
@@ -72,7 +72,7 @@ def test_each_selector_finds_what_css_finds_first(name: str):
     root = parse_html(text)
     for selector in ("h1", ".sp_title", "h2", "h3", *BODY_SELECTORS):
         found = CSSSelector(selector, translator="html")(root)
-        assert _first_match(root, selector, _Spelling(text)) is (found[0] if found else None), selector
+        assert _first_match(root, selector, Spelling(text)) is (found[0] if found else None), selector
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -80,11 +80,11 @@ def test_the_article_body_is_what_the_first_selector_finding_anything_finds_firs
     text = _page(PAGES[name])
     root = parse_html(text)
     found = next(filter(None, (CSSSelector(s, translator="html")(root) for s in BODY_SELECTORS)), [None])
-    assert _article_body(root, _Spelling(text)) is found[0]
-    assert _article_body(root, _Spelling(None)) is found[0]
+    assert _article_body(root, Spelling(text)) is found[0]
+    assert _article_body(root, Spelling(None)) is found[0]
     for selector in BODY_SELECTORS:
         if selector[0] in ".#":
-            assert _first_carrying(root, selector) is _first_match(root, selector, _Spelling(None)), selector
+            assert _first_carrying(root, selector) is _first_match(root, selector, Spelling(None)), selector
 
 
 def test_the_body_is_found_through_a_reference_the_text_does_not_spell_literally():
