@@ -592,12 +592,10 @@ def prepare_report(report: Report, url: str) -> PreparedReport:
             (rid, index, row.row_key, row.row_label, *[_number(cells.get(c)) for c in APPLICANT_COLUMNS])
         )
         row_key = str(index)
-        application_cells += [_raw_cell(row_key, column, value) for column, value in cells.items()]
-    review_cells = [
-        _raw_cell(row.proceeding, column, value)
-        for row in report.review_litigation
-        for column, value in row.cells.items()
-    ]
+        application_cells += _raw_cells(row_key, cells)
+    review_cells = []
+    for row in report.review_litigation:
+        review_cells += _raw_cells(row.proceeding, row.cells)
     rows = {
         "report_texts": [(rid, report.text or "")],
         "sections": [(rid, s.number, s.heading, s.text) for s in report.sections],
@@ -731,18 +729,20 @@ def _number(value) -> float | None:
     return None if value is None else value.value
 
 
-def _raw_cell(row_key: str, column_key: str, value) -> tuple:
-    """A cell of ``raw_cells`` as stored in its set: ``[row_key, column_key, value, raw, source, ocr]``."""
-    number = value.value
-    # A REAL column made 3 into 3.0; JSON keeps what it is given.
-    return (
-        row_key,
-        column_key,
-        None if number is None else float(number),
-        value.raw,
-        value.source or None,
-        int(value.ocr),
-    )
+def _raw_cells(row_key: str, cells: dict) -> list[tuple]:
+    """A row's cells as stored in a set of ``raw_cells``: ``[row_key, column_key, value, raw, source, ocr]`` each."""
+    # float(): a REAL column made 3 into 3.0; JSON keeps what it is given.
+    return [
+        (
+            row_key,
+            column_key,
+            None if (number := value.value) is None else float(number),
+            value.raw,
+            value.source or None,
+            int(value.ocr),
+        )
+        for column_key, value in cells.items()
+    ]
 
 
 #: NaN and infinity are not JSON: such a value makes the report's rows unstorable (ValueError) rather than
