@@ -16,6 +16,8 @@ import html
 import itertools
 import operator
 import re
+import string
+from html.entities import html5
 from typing import NamedTuple
 
 from lxml import etree
@@ -228,6 +230,9 @@ def _norm_label(text: str) -> str:
 _LABEL_INITIALS = frozenset(label[0] for label in METADATA_LABELS)
 
 
+_LABEL_TAGS = ("td", "th", "span", "label", "b", "strong", "li", "dt", "p", "em", "div", "font")
+
+
 def read_metadata(root, body=None) -> dict[str, str]:
     """``<meta>`` tags and the 信息公开 label/value block.
 
@@ -235,24 +240,79 @@ def read_metadata(root, body=None) -> dict[str, str]:
     when nothing was found around it.
     """
     if body is not None and body is not root and (parent := body.getparent()) is not None:
-        position = parent.index(body)
-        parent.remove(body)  # the tail text travels with the element and comes back with it
         try:
-            metadata = read_metadata(root)
-        finally:
-            parent.insert(position, body)
+            metadata = _read_metadata(root, _Outside(root, body))
+        except _BodyInTheWay:
+            position = parent.index(body)
+            parent.remove(body)  # the tail text travels with the element and comes back with it
+            try:
+                metadata = _read_metadata(root)
+            finally:
+                parent.insert(position, body)
         if not any(label in metadata for label in METADATA_LABELS):
-            metadata = read_metadata(root)
+            metadata = _read_metadata(root)
         return metadata
+    return _read_metadata(root)
+
+
+class _BodyInTheWay(Exception):
+    """Reading around the body would look at an element that holds it: only taking the body out does it right."""
+
+
+class _Outside:
+    """The tree as it would be with ``body`` taken out (tail included), without taking it out.
+
+    Moving a large body out of the tree and back costs more than the few elements around it.
+    """
+
+    def __init__(self, root, body):
+        self.body = body
+        path = [body, *body.iterancestors()]
+        path.reverse()
+        if path[0] is not root:
+            raise _BodyInTheWay
+        self.path = path
+        self.holders = frozenset(path[:-1])
+
+    def iter(self, *tags):
+        """``root.iter(*tags)`` of the tree without the body."""
+        return self._iter(0, tags)
+
+    def _iter(self, depth: int, tags):
+        path = self.path
+        node = path[depth]
+        if node.tag in tags:
+            yield node
+        next_on_path = path[depth + 1]
+        for child in node:
+            if child is not next_on_path:
+                yield from child.iter(*tags)
+            elif child is not self.body:
+                yield from self._iter(depth + 1, tags)
+
+    def next_of(self, node):
+        """``node.getnext()`` of the tree without the body."""
+        sibling = node.getnext()
+        return self.body.getnext() if sibling is self.body else sibling
+
+
+def _read_metadata(root, outside: _Outside | None = None) -> dict[str, str]:
+    """``read_metadata`` of the whole tree, or of the tree without a body (``outside``)."""
+    elements = root if outside is None else outside
+    holders = frozenset() if outside is None else outside.holders
     metadata: dict[str, str] = {}
-    for meta in root.iter("meta"):
+    for meta in elements.iter("meta"):
         wanted = _META_BY_LOWER_NAME.get((meta.get("name") or meta.get("property") or "").lower())
         if wanted is not None and (content := meta.get("content", "")).strip():
             metadata.setdefault(wanted, collapse(content))
-    for element in root.iter("td", "th", "span", "label", "b", "strong", "li", "dt", "p", "em", "div", "font"):
+    for element in elements.iter(*_LABEL_TAGS):
         own = (element.text or "").lstrip(" \t\r\n\u3000\xa0")
         # cheap test first: pages have thousands of elements, a handful of labels
-        if not own or own[0] not in _LABEL_INITIALS or len(element) > 4:
+        if not own or own[0] not in _LABEL_INITIALS:
+            continue
+        if element in holders:
+            raise _BodyInTheWay  # its children and text would be counted without the body
+        if len(element) > 4:
             continue
         raw = text_of(element) if len(element) else own
         if len(raw) > 120:
@@ -260,7 +320,7 @@ def read_metadata(root, body=None) -> dict[str, str]:
         match = _LABEL.match(_norm_label(raw))
         if not match or match.group(1) in metadata:
             continue
-        value = _after_colon(raw) if match.group(2) else _value_after_label(element)
+        value = _after_colon(raw) if match.group(2) else _value_after_label(element, outside)
         if value:
             metadata[match.group(1)] = value
     return metadata
@@ -272,18 +332,20 @@ def _after_colon(raw: str) -> str:
     return collapse(text[index + 1 :]) if index >= 0 else collapse(text)
 
 
-def _value_after_label(element) -> str:
+def _value_after_label(element, outside: _Outside | None = None) -> str:
     """The value of a label with nothing after it: the text that follows, or the next cell/sibling.
 
     The label may be wrapped (``<td><b>索 引 号：</b></td><td>…</td>``): then the value follows
-    the wrapper.
+    the wrapper.  ``outside``: read as if its body were not in the tree.
     """
     node = element
     for _ in range(3):
         if node.tail and node.tail.strip():
             return collapse(node.tail)
-        sibling = node.getnext()
+        sibling = node.getnext() if outside is None else outside.next_of(node)
         if sibling is not None:
+            if outside is not None and sibling in outside.holders:
+                raise _BodyInTheWay
             return collapse(text_of(sibling))
         node = node.getparent()
         if node is None:
@@ -365,12 +427,23 @@ def _only_carrier(root, name: str) -> list | None:
     return []
 
 
+#: Characters of the class and id names looked for (:data:`BODY_RULES`, the classifier's selectors).
+_NAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_-")
+#: Character references that can stand for one of them: numeric ones and the few named ones.
+_NAME_REFERENCES = re.compile(
+    "&#[xX]?[0-9A-Fa-f]+;?|&(?:"
+    + "|".join(sorted(re.escape(name) for name, text in html5.items() if _NAME_CHARACTERS.intersection(text)))
+    + ")"
+)
+
+
 class Spelling:
     """How many times a page's text spells a class or id name: no element of its tree carries it more often.
 
     The HTML parser decodes character references in attribute values (``TRS&#95;Editor``,
-    ``TRS&lowbar;Editor``), so a text with references is counted with them decoded
-    (:func:`html.unescape` knows every reference the parser knows).  Without a text nothing is known.
+    ``TRS&lowbar;Editor``), so the names are counted in the text with the references that can
+    stand for their characters decoded (:func:`html.unescape` decodes them as the parser does; the
+    page's many ``&nbsp;`` cannot make a name and are left alone).  Without a text nothing is known.
     """
 
     def __init__(self, source: str | None):
@@ -380,10 +453,13 @@ class Spelling:
     def times(self, name: str) -> int | None:
         if self.source is None:
             return None
-        if "&" not in self.source:
-            return self.source.count(name)
+        if not _NAME_CHARACTERS.issuperset(name):
+            return html.unescape(self.source).count(name)
         if self.decoded is None:
-            self.decoded = html.unescape(self.source)
+            if "&" in self.source:
+                self.decoded = _NAME_REFERENCES.sub(lambda reference: html.unescape(reference[0]), self.source)
+            else:
+                self.decoded = self.source
         return self.decoded.count(name)
 
     def may_contain(self, name: str) -> bool:

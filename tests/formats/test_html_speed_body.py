@@ -8,12 +8,13 @@ searches the whole tree.
 from __future__ import annotations
 
 import dataclasses
+import html
 from pathlib import Path
 
 import pytest
 
 from parsers.decode import decode
-from parsers.formats.html import ParsedPage, Spelling, find_body, parse_decoded, read_tree
+from parsers.formats.html import BODY_RULES, ParsedPage, Spelling, find_body, parse_decoded, read_tree
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PROSE = "<p>本报告根据《中华人民共和国政府信息公开条例》编制，统计期限自2023年1月1日起至12月31日止。</p>"
@@ -82,3 +83,17 @@ def test_spelling_counts_names_with_character_references_decoded():
     assert Spelling("TRS&#95;Editor &amp; TRS&lowbar;Editor").times("TRS_Editor") == 2
     assert Spelling("nothing here").times("zoom") == 0
     assert Spelling(None).times("zoom") is None
+
+
+TEXTS = [
+    "TRS&#95;Editor TRS&#x5f;Editor TRS&#X5F;Editor TRS&#95Editor TRS&UnderBar;Editor &#122;oom z&#111;&#111;m",
+    "&amp;#95; TRS&amp;lowbar;Editor &nbsp;zoom&nbsp; &ampzoom &#8220;content&#8221; &#xzoom &#12ab; &lowbar",
+    "TRS_Edi&shy;tor con&#116;ent con&#x74ent &fjlig;  &#0; &#x110000; vsb&#95;content_1 Content &#67;ontent",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_spelling_counts_as_in_the_fully_decoded_text(text: str):
+    names = [wanted.rstrip("*") for _, wanted in BODY_RULES] + ["fj", "sp_title"]
+    for name in names:
+        assert Spelling(text).times(name) == html.unescape(text).count(name), name
