@@ -574,7 +574,7 @@ class _BodyReader:
                     # Word 97-era horizontal merge: this cell continues the one on its left.
                     left = row[-1]
                     origin = left.origin or (row_index, len(row) - 1)
-                    row.extend(grid_cell(left.text, left.source, origin) for _ in range(span))
+                    row.extend([grid_cell(left.text, left.source, origin)] * span)  # a frozen cell can be shared
                     continue
                 column = len(row)
                 if column + span > MAX_TABLE_COLS:
@@ -586,14 +586,13 @@ class _BodyReader:
                     text = origin_cell.text if origin_cell is not None else ""
                     source = origin_cell.source if origin_cell is not None else ""
                     origin = (origin_row, origin_col)
-                    row.extend(grid_cell(text, source, origin) for _ in range(span))
+                    row.extend([grid_cell(text, source, origin)] * span)
                     continue
                 text = self.cell_text(tc) if paragraphs is None else _cell_text(paragraphs)
                 source = source_of(number, row_index, column)
                 row.append(grid_cell(text, source))
                 if span > 1:
-                    origin = (row_index, column)
-                    row.extend(grid_cell(text, source, origin) for _ in range(1, span))
+                    row.extend([grid_cell(text, source, (row_index, column))] * (span - 1))
                 if open_merges:
                     for offset in range(span):
                         open_merges.pop(column + offset, None)
