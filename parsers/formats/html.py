@@ -142,6 +142,8 @@ MAX_SPAN = 60
 #: Largest expanded table (the applications table has about 300 cells).
 MAX_TABLE_CELLS = 20_000
 _new_grid_cell = object.__new__
+#: ``str(c + 1)`` of the columns of usual tables.
+_COLUMN_NUMBERS = tuple(str(column) for column in range(1, 101))
 
 
 def read(data: bytes, *, filename: str | None = None, fmt: str = "html", declared: str | None = None) -> Document:
@@ -685,6 +687,7 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
     width = 0
     # cell_text and grid_cell inlined: this loop runs for every cell of every table
     new_cell, defaults = _new_grid_cell, _CELL_DEFAULTS
+    numbers, known = _COLUMN_NUMBERS, len(_COLUMN_NUMBERS)
     for r, row in enumerate(rows):
         if count > MAX_TABLE_CELLS:
             height = r
@@ -703,15 +706,26 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
             while c in own:
                 c += 1
             if not len(cell):
-                text = collapse(cell.text or "")
+                text = cell.text
+                if text is None:
+                    text = ""
+                elif not text.isalnum():  # letters and digits only: nothing to collapse
+                    text = collapse(text)
             else:
                 text = _tostring(cell, method="text", encoding=str, with_tail=False).strip(_PADDING)
                 if text and not text.isalnum():  # letters and digits only: no space for sure
                     words = text.split(None, 1)  # _has_space(text)
                     if len(words) != 1 or len(words[0]) != len(text):
                         text = cell_text(cell)
-            where = prefix + str(c + 1)
-            rowspan_attribute, colspan_attribute = cell.get("rowspan"), cell.get("colspan")
+            where = prefix + (numbers[c] if c < known else str(c + 1))
+            # cell.get("rowspan"), cell.get("colspan") in one call: most cells have no attribute at all
+            rowspan_attribute = colspan_attribute = None
+            for name, value in cell.items():
+                if name == "rowspan":
+                    if rowspan_attribute is None:
+                        rowspan_attribute = value
+                elif name == "colspan" and colspan_attribute is None:
+                    colspan_attribute = value
             made = own[c] = new_cell(GridCell)
             fields = made.__dict__
             fields.update(defaults)
