@@ -379,9 +379,6 @@ class _BodyReader:
         self._cell_property_positions = {
             _clark(namespace, local): position for position, local in enumerate(("gridSpan", "vMerge", "hMerge"))}
         self._cell_tag, self._properties_tag = w("tc"), w("pPr")
-        #: What a table's single pass (:meth:`cells_in_one_pass`) looks at: cells, paragraphs, texts, and
-        #: the cell properties that merge cells.
-        self._pass_tags = (self._cell_tag, self._paragraph, self._text_tag, *self._cell_property_positions)
 
     def local_name(self, tag: object) -> str:
         local = self._local_names.get(tag)
@@ -482,10 +479,11 @@ class _BodyReader:
 
     def cells_in_one_pass(
         self, table: etree._Element, rows_of_cells: list[list[etree._Element]]
-    ) -> dict[etree._Element, tuple] | None:
+    ) -> dict[etree._Element, list] | None:
         """Each cell's ``w:gridSpan``, ``w:vMerge``, ``w:hMerge`` (or ``None``) and the texts of its
-        paragraphs' ``w:t``, read in one iteration over the table, for a table of text only (no tab,
-        break or image) whose paragraphs carry no properties (so no list number) — most tables.
+        paragraphs' ``w:t``, read by one iteration over the table for each kind of element, for a table
+        of text only (no tab, break or image) whose paragraphs carry no properties (so no list number)
+        — most tables.
 
         Several times cheaper than :meth:`cell_properties` and :meth:`cell_text` for each cell, whose
         every ``iter`` sets up a tag matcher.  It gives what they give only for the plain structure
@@ -495,36 +493,30 @@ class _BodyReader:
         """
         if not self.numbering.namespace or next(table.iter(self._properties_tag), None) is not None:
             return None
-        cell_tag, paragraph_tag, text_tag = self._cell_tag, self._paragraph, self._text_tag
-        positions = self._cell_property_positions
-        properties_tag = self._cell_properties_tag
-        cells: dict[etree._Element, tuple] = {}
-        cell = paragraph = None
-        read: list = []
-        texts: list[str] = []
-        for element in table.iter(*self._pass_tags):
-            tag = element.tag
-            if tag == text_tag:
-                if paragraph is None or element.getparent().getparent() is not paragraph:
-                    return None
-                texts.append(element.text or "")
-            elif tag == paragraph_tag:
-                if cell is None or element.getparent() is not cell:
-                    return None
-                paragraph = element
-                texts = []
-                read[3].append(texts)
-            elif tag == cell_tag:
-                cell, paragraph = element, None
-                read = [None, None, None, []]
-                cells[cell] = read
-            else:
-                properties = element.getparent()
-                position = positions[tag]
-                if cell is None or properties is not cell[0] or properties.tag != properties_tag:
-                    return None
-                if read[position] is None:
-                    read[position] = element
+        # [gridSpan, vMerge, hMerge, [texts of each paragraph]] of every cell; lxml hands out the same
+        # element object for a node as long as one is referenced, so these keys are what own() finds
+        cells = {cell: [None, None, None, []] for cell in table.iter(self._cell_tag)}
+        paragraphs = {}
+        for paragraph in table.iter(self._paragraph):
+            read = cells.get(paragraph.getparent())
+            if read is None:
+                return None
+            read[3].append(paragraphs.setdefault(paragraph, []))
+        for text in table.iter(self._text_tag):
+            texts = paragraphs.get(text.getparent().getparent())
+            if texts is None:
+                return None
+            texts.append(text.text or "")
+        positions, properties_tag = self._cell_property_positions, self._cell_properties_tag
+        for merge in table.iter(*positions):
+            properties = merge.getparent()
+            cell = properties.getparent()
+            read = cells.get(cell)
+            if read is None or properties.tag != properties_tag or cell[0] is not properties:
+                return None
+            position = positions[merge.tag]
+            if read[position] is None:
+                read[position] = merge
         found = 0
         for cells_of_row in rows_of_cells:
             for tc in cells_of_row:
