@@ -79,10 +79,21 @@ class Exchange:
     last_modified: str | None = None
 
     def row(self) -> dict:
+        """The exchange as a row of ``warc_records``."""
         fields = dict(self.__dict__)
-        fields.pop("etag")
-        fields.pop("last_modified")
+        for name in _CRAWL_URLS_ONLY:
+            fields.pop(name)
         return fields
+
+
+#: Exchange fields that ``crawl_urls`` keeps and ``warc_records`` does not.
+_CRAWL_URLS_ONLY = ("etag", "last_modified")
+_WARC_RECORD_COLUMNS = [name for name in Exchange.__dataclass_fields__ if name not in _CRAWL_URLS_ONLY]
+#: Built once: a build indexes some 10^5 records with it.
+_INSERT_EXCHANGE = (
+    f"INSERT OR IGNORE INTO warc_records ({', '.join(_WARC_RECORD_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(_WARC_RECORD_COLUMNS))})"
+)
 
 
 def exchange_from_record(warc_file: str, record: ArchivedRecord) -> Exchange:
@@ -235,13 +246,9 @@ class CrawlState:
             )
 
     def index(self, exchange: Exchange) -> None:
+        row = exchange.row()
         with corpus.transaction(self.db.conn):
-            self.db.execute(
-                "INSERT OR IGNORE INTO warc_records ({}) VALUES ({})".format(
-                    ", ".join(exchange.row()), ", ".join("?" for _ in exchange.row())
-                ),
-                list(exchange.row().values()),
-            )
+            self.db.conn.execute(_INSERT_EXCHANGE, tuple(row.values()))
             if exchange.role == "robots":
                 return
             status = exchange.status
