@@ -74,7 +74,7 @@ def text_to_blocks(text: str) -> list:
 
 
 def _cell(text: str, source: str) -> GridCell:
-    return GridCell(text=join_lines(text.split("\n")), source=source)
+    return grid_cell(join_lines(text.split("\n")), source)
 
 
 def _grid(rows: list[list[GridCell]], source: str) -> Grid:
