@@ -241,20 +241,26 @@ def read_metadata(root, body=None) -> dict[str, str]:
     The block sits outside the article on nearly every portal, so ``body`` is searched only
     when nothing was found around it.
     """
-    if body is not None and body is not root and (parent := body.getparent()) is not None:
+    if body is not None and body is not root and body.getparent() is not None:
         try:
             metadata = _read_metadata(root, _Outside(root, body))
         except _BodyInTheWay:
-            position = parent.index(body)
-            parent.remove(body)  # the tail text travels with the element and comes back with it
-            try:
-                metadata = _read_metadata(root)
-            finally:
-                parent.insert(position, body)
+            metadata = read_metadata_without_body(root, body)
         if not any(label in metadata for label in METADATA_LABELS):
             metadata = _read_metadata(root)
         return metadata
     return _read_metadata(root)
+
+
+def read_metadata_without_body(root, body) -> dict[str, str]:
+    """The metadata block read with ``body`` taken out of the tree for the while (it is put back)."""
+    parent = body.getparent()
+    position = parent.index(body)
+    parent.remove(body)  # the tail text travels with the element and comes back with it
+    try:
+        return _read_metadata(root)
+    finally:
+        parent.insert(position, body)
 
 
 class _BodyInTheWay(Exception):

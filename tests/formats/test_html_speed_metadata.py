@@ -20,6 +20,7 @@ from parsers.formats.html import (
     find_body,
     parse_decoded,
     read_metadata,
+    read_metadata_without_body,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -50,13 +51,7 @@ def _tree(text: str):
 
 
 def _with_the_body_taken_out(root, body) -> dict[str, str]:
-    parent = body.getparent()
-    position = parent.index(body)
-    parent.remove(body)
-    try:
-        metadata = _read_metadata(root)
-    finally:
-        parent.insert(position, body)
+    metadata = read_metadata_without_body(root, body)
     if not any(label in metadata for label in METADATA_LABELS):
         metadata = _read_metadata(root)
     return metadata
