@@ -14,6 +14,8 @@ reports before 2019, in the formats and layouts real portals publish:
   reports (``--pdf-pool``, default 200) is rendered once (cached by
   :func:`~xxgknb.sample_portal.generate.docx_to_pdf`) and reused, each copy re-stamped with its
   own title and dates (a PDF incremental update; a DOCX ``core.xml``), so no two copies share bytes.
+  The pool's PDFs embed the CJK fonts of :data:`PDF_FONTS`: mostly TrueType, as Word and WPS
+  documents set in 宋体/仿宋/黑体 do, some OpenType/CFF.
 
 Every number is drawn fresh for HTML and text reports; a PDF/DOCX copy carries its pool
 entry's numbers.  Each prefecture-level unit is one *portal*: one WARC file (``archive.warc``
@@ -38,6 +40,8 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
+import subprocess
 import sys
 import time
 import zipfile
@@ -67,6 +71,20 @@ LAYOUTS = {
     ("pdf", "libreoffice"): 20,
     ("docx", "python-docx"): 10,
     ("html", "prose-pre2019"): 5,
+}
+#: (body font, heading font) the pool's PDFs are set in -> share of the pool.  Reports are written
+#: in Word or WPS on Windows, whose Chinese fonts (宋体, 仿宋_GB2312, 黑体, 楷体) are all TrueType:
+#: their PDFs embed TrueType subsets.  A quarter are set in an OpenType/CFF CJK font (Noto/Source
+#: Han, LibreOffice's choice on Linux), whose glyph outlines cost PDFium ~1.7× as much per document:
+#: the mix is part of what the build benchmark measures.  Family -> Debian package, for the error.
+PDF_FONTS = {
+    ("AR PL UMing CN", "WenQuanYi Zen Hei"): 3,  # TrueType: a Ming (宋体-like) body, Hei (黑体-like) headings
+    ("Noto Sans CJK SC", "Noto Sans CJK SC"): 1,  # OpenType/CFF
+}
+FONT_PACKAGES = {
+    "AR PL UMing CN": "fonts-arphic-uming",
+    "WenQuanYi Zen Hei": "fonts-wqy-zenhei",
+    "Noto Sans CJK SC": "fonts-noto-cjk",
 }
 LEVEL_WEIGHTS = {"province": 3, "prefecture": 22, "county": 58, "township": 17}
 DEPARTMENTS = (
@@ -381,20 +399,54 @@ def _pool_plans(size: int, seed: int, portal_codes, portals, counties) -> list[P
 
 def build_pool(size: int, seed: int, portal_codes, portals, counties, *, log=print) -> list[tuple[bytes, bytes]]:
     """``size`` distinct (docx, pdf) reports; PDFs come from LibreOffice once and are cached."""
-    docxs = []
+    check_fonts()
+    docxs, typeset = [], []
     for planned in _pool_plans(size, seed, portal_codes, portals, counties):
         rng = random.Random(f"{seed}:pool:{planned.index}")
-        docxs.append(generate.report_docx(report_text(planned, rng)))
+        docx = generate.report_docx(report_text(planned, rng))
+        docxs.append(docx)
+        fonts = _weighted(random.Random(f"{seed}:font:{planned.index}"), PDF_FONTS)
+        typeset.append(with_east_asian_fonts(docx, *fonts))
     pdfs: list[bytes] = []
     started = time.monotonic()
     batch = 40  # one soffice run per batch keeps each run well inside docx_to_pdf's timeout
-    for first in range(0, len(docxs), batch):
-        chunk = {str(i): d for i, d in enumerate(docxs[first : first + batch], start=first)}
+    for first in range(0, len(typeset), batch):
+        chunk = {str(i): d for i, d in enumerate(typeset[first : first + batch], start=first)}
         converted = generate.docx_to_pdf(chunk)
         pdfs += [converted[str(i)] for i in range(first, first + len(chunk))]
         if time.monotonic() - started > 5:
             log(f"  PDF pool: {len(pdfs)}/{len(docxs)} rendered or cached")
     return list(zip(docxs, pdfs, strict=True))
+
+
+def check_fonts() -> None:
+    """Fail before rendering if a font of :data:`PDF_FONTS` is missing: LibreOffice would silently
+    set the text in another font, and the corpus would measure something else."""
+    if shutil.which("fc-list") is None:
+        raise SystemExit("synth: fc-list (fontconfig) is needed to check the PDF pool's fonts")
+    installed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=True).stdout
+    families = {name.strip() for line in installed.splitlines() for name in line.split(",")}
+    missing = sorted({font for pair in PDF_FONTS for font in pair} - families)
+    if missing:
+        packages = " ".join(sorted({FONT_PACKAGES[font] for font in missing}))
+        raise SystemExit(f"synth: the PDF pool needs the fonts {', '.join(missing)} (Debian: apt install {packages})")
+
+
+_THEME_FONT = re.compile(rb'w:eastAsiaTheme="(minor|major)EastAsia"')
+
+
+def with_east_asian_fonts(docx: bytes, body: str, heading: str) -> bytes:
+    """The DOCX with its styles' Chinese text set in ``body`` and ``heading`` instead of the theme's fonts."""
+    fonts = {b"minor": html.escape(body).encode(), b"major": html.escape(heading).encode()}
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/styles.xml":
+                data = _THEME_FONT.sub(lambda m: b'w:eastAsia="' + fonts[m[1]] + b'"', data)
+            target.writestr(info, data)
+    return out.getvalue()
 
 
 def _pdf_string(text: str) -> str:

@@ -126,3 +126,42 @@ def test_build_ingests_the_synthetic_warc(tmp_path):
         assert linked_db.execute("SELECT count(*) FROM reports").fetchone()[0] == 60
     finally:
         linked_db.close()
+
+
+def _embedded_font_names(pdf: bytes) -> set[str]:
+    """Base names of the fonts a PDF embeds, without the subset tag (``BAAAAA+UMingCN`` → ``UMingCN``)."""
+    import re
+
+    return {name.decode() for name in re.findall(rb"/FontName\s*/[A-Z]{6}\+([\w-]+)", pdf)}
+
+
+#: PostScript name (the start of it) a font family is embedded under
+POSTSCRIPT_NAMES = {
+    "AR PL UMing CN": "UMingCN",
+    "WenQuanYi Zen Hei": "WenQuanYiZenHei",
+    "Noto Sans CJK SC": "NotoSansCJK",
+}
+
+
+def test_pool_pdfs_embed_the_chosen_east_asian_fonts():
+    from xxgknb.sample_portal import generate
+
+    planned = synth._pool_plans(1, 3, PORTAL_CODES, *REGIONS)[0]
+    docx = generate.report_docx(synth.report_text(planned, random.Random("fonts")))
+    for body, heading in synth.PDF_FONTS:
+        typeset = synth.with_east_asian_fonts(docx, body, heading)
+        pdf = generate.docx_to_pdf({"r": typeset})["r"]
+        names = _embedded_font_names(pdf)
+        for family in {body, heading}:
+            assert any(name.startswith(POSTSCRIPT_NAMES[family]) for name in names), (family, names)
+        others = set(POSTSCRIPT_NAMES.values()) - {POSTSCRIPT_NAMES[body], POSTSCRIPT_NAMES[heading]}
+        assert not any(name.startswith(other) for name in names for other in others), names
+        # the text the reader gets does not depend on the font
+        assert _cells(parse(pdf, filename="r.pdf")) == _cells(parse(docx, filename="r.docx"))
+
+
+def test_a_missing_pool_font_stops_the_generator_before_rendering(monkeypatch):
+    monkeypatch.setattr(synth, "PDF_FONTS", {("No Such Font 仿宋", "Noto Sans CJK SC"): 1})
+    monkeypatch.setitem(synth.FONT_PACKAGES, "No Such Font 仿宋", "fonts-no-such")
+    with pytest.raises(SystemExit, match=r"No Such Font 仿宋.*apt install fonts-no-such"):
+        synth.check_fonts()
