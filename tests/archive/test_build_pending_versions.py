@@ -25,7 +25,7 @@ def _index(db, records: int) -> None:
     )
 
 
-def test_candidates_come_in_url_order_and_let_the_log_be_checkpointed_while_the_build_writes(tmp_path):
+def test_candidates_come_in_report_id_order_and_let_the_log_be_checkpointed_while_the_build_writes(tmp_path):
     path = tmp_path / "corpus.db"
     db = corpus.open_corpus(path)
     _index(db, 2500)
@@ -45,7 +45,21 @@ def test_candidates_come_in_url_order_and_let_the_log_be_checkpointed_while_the_
     assert (path.parent / "corpus.db-wal").stat().st_size == 0
     rest = list(pending)
     urls = [version.url for version in first + rest]
-    assert urls == sorted(urls) and len(urls) == 2500
+    # report id order: the corpus's tables keyed by report id grow at their end
+    ids = [corpus.report_id(url) for url in urls]
+    assert ids == sorted(ids) and len(set(urls)) == 2500
+
+
+def test_the_versions_of_a_url_come_together_oldest_first_in_report_id_order(tmp_path):
+    path = tmp_path / "corpus.db"
+    db = corpus.open_corpus(path)
+    urls = [f"http://w.gov.cn/{name}.html" for name in ("a", "bb", "ccc", "dddd")]  # offsets differ by length
+    for number, url in enumerate(urls):
+        _versions(db, url, f"{number}-old", f"{number}-new")
+    pending = [(version.url, version.sha256) for version in build._pending_versions(path, "p1")]
+    in_id_order = sorted(urls, key=corpus.report_id)
+    expected = [(url, f"{urls.index(url)}-{age}") for url in in_id_order for age in ("old", "new")]
+    assert pending == expected
 
 
 def _versions(db, url: str, *shas: str) -> None:
