@@ -643,13 +643,15 @@ def _lay_out_cells(
     return None if layout is None else _CellLayout(*layout, label)
 
 
-def _is_split_row(upper: list[str], lower: list[str]) -> bool:
+def _is_split_row(upper: list[str], lower: list[str], covered: frozenset[int]) -> bool:
     """Is ``lower`` (first row after a page break) the tail of ``upper`` (last row before it)?
 
     The tail of a split row has text only in cells that overflowed (a subset of the upper row's
     filled cells — its numbers were printed before the break), and none of it starts a new item.
+    ``covered`` are the upper row's columns taken by a cell merged down from a row above: its text
+    can overflow past the break too (a long group label such as "三、本年度办理结果").
     """
-    upper_filled = {c for c, text in enumerate(upper) if text}
+    upper_filled = {c for c, text in enumerate(upper) if text} | covered
     lower_filled = {c for c, text in enumerate(lower) if text}
     return bool(lower_filled) and lower_filled < upper_filled and not any(
         _ITEM_START.match(lower[c]) for c in lower_filled)
@@ -703,7 +705,11 @@ def _splits_a_row(horizontals, verticals, chars, join: float, label: str) -> boo
     if window is None:
         return False
     jr = next((i for i, y in enumerate(window.ys) if abs(y - join) <= SNAP), None)
-    return bool(jr) and jr < window.n_rows and _is_split_row(window.row_texts(jr - 1), window.row_texts(jr))
+    if not jr or jr >= window.n_rows:
+        return False
+    n = window.n_cols
+    covered = frozenset(c for c, root in enumerate(window.roots[(jr - 1) * n:jr * n]) if root // n < jr - 1)
+    return _is_split_row(window.row_texts(jr - 1), window.row_texts(jr), covered)
 
 
 def _build_grid(parts: list[_TablePart], label: str) -> Grid:
