@@ -26,8 +26,9 @@ setup_system() {
 setup_python() {
   [ -x .venv/bin/python ] || python3 -m venv .venv
   local stamp=.venv/.xxgknb-installed
-  # The C sources are built by the install, so a changed one needs it too.
-  if [ ! -f "$stamp" ] || [ -n "$(find pyproject.toml parsers -newer "$stamp" \( -name pyproject.toml -o -name '*.c' \) -print -quit)" ]; then
+  # The C sources and setup.py's Cython modules are built by the install, so a changed one needs it too.
+  # (A parser .py edited since is run as Python until the next install: parsers/_compiled.py.)
+  if [ ! -f "$stamp" ] || [ -n "$(find pyproject.toml setup.py parsers -newer "$stamp" \( -name pyproject.toml -o -name setup.py -o -name '*.c' \) -print -quit)" ]; then
     echo "Installing the project into .venv"
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q -e '.[test,bench]'

@@ -7,9 +7,14 @@ OCR need processes and files: ``archive.convert`` does that and hands the result
 
 from __future__ import annotations
 
-from parsers.formats import UnsupportedFormat, read_document, sniff_format
-from parsers.model import Document, Report, Status
-from parsers.report import parse_report
+from parsers._compiled import use_compiled_modules_only_if_current
+
+# Before any other submodule is imported: a compiled module older than its .py must not run.
+use_compiled_modules_only_if_current()
+
+from parsers.formats import UnsupportedFormat, read_document, sniff_format  # noqa: E402
+from parsers.model import Document, Report, Status  # noqa: E402
+from parsers.report import parse_report  # noqa: E402
 
 __all__ = [
     "Document",
