@@ -26,13 +26,16 @@ setup_system() {
 setup_python() {
   [ -x .venv/bin/python ] || python3 -m venv .venv
   local stamp=.venv/.xxgknb-installed
-  # The C sources and setup.py's Cython modules are built by the install, so a changed one needs it too.
-  # (A parser .py edited since is run as Python until the next install: parsers/_compiled.py.)
+  # The C sources and setup.py's Cython modules are built by the install, so a changed one needs it too;
+  # a compiled parser module whose .py changed since (an edit, a pull) is compiled again.
   if [ ! -f "$stamp" ] || [ -n "$(find pyproject.toml setup.py parsers -newer "$stamp" \( -name pyproject.toml -o -name setup.py -o -name '*.c' \) -print -quit)" ]; then
     echo "Installing the project into .venv"
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q -e '.[test,bench]'
     touch "$stamp"
+  elif ! .venv/bin/python -W ignore -c 'import sys; from pathlib import Path; from parsers._compiled import stale_sources; sys.exit(1 if stale_sources(Path("parsers")) else 0)'; then
+    echo "Compiling the parser modules changed since the last install"
+    .venv/bin/pip install -q --no-deps -e .
   fi
 }
 
