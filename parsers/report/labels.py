@@ -205,14 +205,22 @@ def grid_cell(text: str, source: str = "", origin: tuple[int, int] | None = None
     return cell
 
 
-@lru_cache(maxsize=16384)
-def make_value(raw: str, source: str = "", ocr: bool = False) -> Value:
-    """``Value(parse_number(raw), raw, source, ocr)``, built faster.
+#: The values made so far, by ``(raw, source, ocr)``: one frozen instance per key, shared by every report a
+#: process reads (the same cells print the same few numbers (0, 1, 2 …) in report after report, and a
+#: lookup costs less than a new Value).  A plain dict rather than lru_cache: a hit is a tuple and a dict
+#: lookup, without lru_cache's call protocol and list upkeep; emptied when full, which bounds the memory
+#: like lru_cache's eviction does (an emptied cache only costs the values made again).
+_VALUES: dict[tuple[str, str, bool], Value] = {}
+_VALUES_KEPT = 16384
 
-    One frozen instance per (raw, source, ocr), shared by every report a process reads: the same
-    cells print the same few numbers (0, 1, 2 …) in report after report, and a lookup costs less
-    than a new Value.
-    """
+
+def make_value(raw: str, source: str = "", ocr: bool = False) -> Value:
+    """``Value(parse_number(raw), raw, source, ocr)``, built faster (see :data:`_VALUES`)."""
+    value = _VALUES.get((raw, source, ocr))
+    return value if value is not None else _new_value(raw, source, ocr)
+
+
+def _new_value(raw: str, source: str, ocr: bool) -> Value:
     # Set through object.__setattr__, not through the instance dict: filling ``__dict__`` makes it a split
     # dict, whose attributes CPython 3.11 reads by the slow generic lookup (twice the cost of each
     # ``value.value`` the rules read afterwards).
@@ -221,16 +229,23 @@ def make_value(raw: str, source: str = "", ocr: bool = False) -> Value:
     _set(value, "raw", raw)
     _set(value, "source", source)
     _set(value, "ocr", ocr)
+    if len(_VALUES) >= _VALUES_KEPT:
+        _VALUES.clear()
+    _VALUES[(raw, source, ocr)] = value
     return value
 
 
 def values_of(keys, cells) -> dict[str, Value]:
     """``{key: make_value(cell.text, cell.source, cell.ocr)}`` for each key whose cell is not ``None``.
 
-    (One call per row instead of one per value: the call costs about as much as the value.)
+    (One call per row instead of one per value, and make_value's lookup written out: the calls cost about
+    as much as the values.)
     """
     values = {}
+    known = _VALUES.get
     for key, cell in zip(keys, cells, strict=True):
         if cell is not None:
-            values[key] = make_value(cell.text, cell.source, cell.ocr)
+            raw, source, ocr = cell.text, cell.source, cell.ocr
+            value = known((raw, source, ocr))
+            values[key] = value if value is not None else _new_value(raw, source, ocr)
     return values
