@@ -241,9 +241,12 @@ def values_of(keys, cells) -> dict[str, Value]:
     (One call per row instead of one per value, and make_value's lookup written out: the calls cost about
     as much as the values.)
     """
+    # zip(strict=True) checked this at a cost: a keyword argument makes zip() take the slow call path
+    if len(keys) != len(cells):
+        raise ValueError(f"values_of: {len(keys)} keys for {len(cells)} cells")
     values = {}
     known = _VALUES.get
-    for key, cell in zip(keys, cells, strict=True):
+    for key, cell in zip(keys, cells):  # noqa: B905 (the lengths are checked above)
         if cell is not None:
             raw, source, ocr = cell.text, cell.source, cell.ocr
             value = known((raw, source, ocr))
