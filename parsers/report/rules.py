@@ -15,9 +15,14 @@ def _number(value: Value | None) -> float:
 def _total(values) -> float:
     """Sum of the numbers of ``values`` (each a ``Value`` or ``None``), blank counting as 0.
 
-    Blanks are left out of the sum rather than added as 0.0: the same total, and this runs for every row.
+    Blanks are left out of the sum rather than added as 0.0: the same total.  A loop rather than
+    ``sum()`` of a list: this runs for every row, and building the list cost more than the additions.
     """
-    return sum([number for value in values if value is not None and (number := value.value) is not None])
+    total = 0.0
+    for value in values:
+        if value is not None and (number := value.value) is not None:
+            total += number
+    return total
 
 
 def _show(number: float) -> str:
@@ -40,13 +45,7 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
         cells = row.cells
         if "total" not in cells or cells.keys().isdisjoint(parts):
             continue
-        # the sum of _total() written out: this runs for every row, and the call and map() cost more than
-        # the additions (the same additions in the same order, blanks left out, so the same float)
-        expected = 0.0
-        for column in parts:
-            value = cells.get(column)
-            if value is not None and (number := value.value) is not None:
-                expected += number
+        expected = _total(map(cells.get, parts))
         actual = _number(cells["total"])
         if abs(expected - actual) > _EPSILON:
             violations.append(
@@ -84,11 +83,7 @@ def check(report: Report, *, title_year: int | None, period_year: int | None) ->
         result_cells = [r.cells for r in results]
         processed = by_key["total_processed"].cells
         for column in APPLICANT_COLUMNS:
-            expected = 0.0  # _total() of the column's result cells, written out as in rule 1
-            for cells in result_cells:
-                value = cells.get(column)
-                if value is not None and (number := value.value) is not None:
-                    expected += number
+            expected = _total([cells.get(column) for cells in result_cells])
             actual = _number(processed.get(column))
             if abs(expected - actual) > _EPSILON:
                 violations.append(

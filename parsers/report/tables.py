@@ -253,11 +253,10 @@ def locate(blocks, row_lines: dict[int, list[str]] | None = None) -> dict[str, l
             if kind is None:
                 continue
             if current is not None:
-                # texts has one entry per row (_marked_rows); zip(strict=True)'s keyword takes zip()'s slow call path
-                found[current].extend(zip(rows[start:index], texts[start:index]))  # noqa: B905
+                found[current].extend(zip(rows[start:index], texts[start:index], strict=True))
             current, start = kind, index  # a table's own header words beat the heading above it
         if current is not None:
-            found[current].extend(zip(rows[start:], texts[start:]))  # noqa: B905 (as above)
+            found[current].extend(zip(rows[start:], texts[start:], strict=True))
     return found
 
 
@@ -362,8 +361,7 @@ def read_disclosure(rows: list[tuple[list[GridCell], str]], tables: Tables) -> N
         if unused:
             tables.notes.append(_unused_note("active_disclosure", label, unused))
         cell_item = item or category_item
-        # align() gives one cell per metric; no strict=True: its keyword takes zip()'s slow call path, once a row
-        for (_pos, metric, metric_label), cell in zip(metrics, chosen):  # noqa: B905
+        for (_pos, metric, metric_label), cell in zip(metrics, chosen, strict=True):
             if cell is None and not blank_row:
                 continue
             # a row printed without any value cell: every metric is blank
