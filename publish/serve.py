@@ -32,6 +32,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import schema, search, summaries
+from publish import prepared
 
 DATABASE_NAME = "corpus"
 PUBLISH_MIGRATION = "m0003_publish"
@@ -82,16 +83,19 @@ def corpus_problem(db_path: str | Path) -> str | None:
         return "recent writes are still in the write-ahead log"
     conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
     try:
-        applied = {migration.name for migration in schema.migrations.applied(sqlite_utils.Database(conn))}
-        if PUBLISH_MIGRATION not in applied:
+        pending = [migration.name for migration in schema.migrations.pending(sqlite_utils.Database(conn))]
+        if PUBLISH_MIGRATION in pending:
             return f"the publishing schema (migration {PUBLISH_MIGRATION}) is not applied"
-        if not has_search_index(conn):
+        if pending:
+            return f"the schema is out of date (migration {pending[0]} not applied)"
+        if not has_search_index(conn) and schema.has_table(conn, "report_texts"):
             # The numbers-only snapshot has neither texts nor index: served without search.
-            if schema.has_table(conn, "report_texts"):
-                return "the search index is missing"
-        elif not search.is_current(conn):
+            return "the search index is missing"
+        # Both checks read every report; a record says they passed and nothing changed since.
+        checked = prepared.table_counts(path) is not None
+        if not checked and has_search_index(conn) and not search.is_current(conn):
             return "the search index is out of date"
-        if not summaries.is_current(conn):
+        if not checked and not summaries.is_current(conn):
             return "the summary tables are missing or out of date"
         if not summaries.has_page_indexes(conn):
             return "the indexes of the table pages are missing"
@@ -110,8 +114,19 @@ def prepare_corpus(db_path: str | Path) -> search.IndexRefresh:
     """Bring the corpus schema, search index and summary tables up to date; writes only when needed."""
     path = Path(db_path)
     problem = corpus_problem(path)
-    if problem is None:
-        return search.IndexRefresh(indexed=0, rebuilt=False, stale=0)
+    refresh = search.IndexRefresh(indexed=0, rebuilt=False, stale=0)
+    if problem is not None:
+        refresh = _bring_up_to_date(path, problem)
+    if prepared.table_counts(path) is None:
+        try:
+            prepared.record(path)
+        except OSError as error:
+            print(f"{prepared.record_path(path)}: not written ({error.strerror or error}); "
+                  f"the next start checks the corpus again", file=sys.stderr)
+    return refresh
+
+
+def _bring_up_to_date(path: Path, problem: str) -> search.IndexRefresh:
     if not path.is_file():
         raise ServeError(f"{path}: {problem}")
     if not os.access(path, os.W_OK):
@@ -170,7 +185,13 @@ def make_datasette(db_path: str | Path, *, allow_robots: bool = False, archive_r
         conn.close()
     if not searchable:
         metadata["databases"][DATABASE_NAME]["tables"]["reports"].pop("fts_table", None)
-    datasette = Datasette(metadata=metadata, settings=SETTINGS)
+    counts = prepared.table_counts(db_path)
+    # Without the counts Datasette counts every table before answering its first request.
+    inspect_data = None if counts is None else {DATABASE_NAME: {
+        "hash": None, "size": Path(db_path).stat().st_size, "file": str(Path(db_path).resolve()),
+        "tables": {name: {"count": count} for name, count in counts.items()},
+    }}
+    datasette = Datasette(metadata=metadata, settings=SETTINGS, inspect_data=inspect_data)
     datasette.add_database(Database(datasette, path=str(Path(db_path).resolve()), is_mutable=False),
                            name=DATABASE_NAME)
     return datasette
