@@ -17,8 +17,8 @@ reports before 2019, in the formats and layouts real portals publish:
   The pool's PDFs embed the CJK fonts of :data:`PDF_FONTS`: mostly TrueType, as Word and WPS
   documents set in 宋体/仿宋/黑体 do, some OpenType/CFF.
 
-Every number is drawn fresh for HTML and text reports; a PDF/DOCX copy carries its pool
-entry's numbers.  Each prefecture-level unit is one *portal*: one WARC file (``archive.warc``
+Every number is drawn fresh for HTML and text reports; a PDF/DOCX copy carries the numbers of a pool
+entry of its year.  Each prefecture-level unit is one *portal*: one WARC file (``archive.warc``
 writer, same ``WARC-Xxgknb-*`` headers and roles as ``spiders.portal``) holding a start page,
 list pages, every report as an ``item`` exchange, and the end-of-crawl ``metadata`` record.
 ``xxgknb build --data DIR`` turns the result into a corpus.
@@ -397,11 +397,12 @@ def _pool_plans(size: int, seed: int, portal_codes, portals, counties) -> list[P
     return plans
 
 
-def build_pool(size: int, seed: int, portal_codes, portals, counties, *, log=print) -> list[tuple[bytes, bytes]]:
-    """``size`` distinct (docx, pdf) reports; PDFs come from LibreOffice once and are cached."""
+def build_pool(size: int, seed: int, portal_codes, portals, counties, *, log=print) -> list[tuple[int, bytes, bytes]]:
+    """``size`` distinct (year, docx, pdf) reports; PDFs come from LibreOffice once and are cached."""
     check_fonts()
-    docxs, typeset = [], []
+    docxs, typeset, years = [], [], []
     for planned in _pool_plans(size, seed, portal_codes, portals, counties):
+        years.append(planned.year)
         rng = random.Random(f"{seed}:pool:{planned.index}")
         docx = generate.report_docx(report_text(planned, rng))
         docxs.append(docx)
@@ -416,7 +417,7 @@ def build_pool(size: int, seed: int, portal_codes, portals, counties, *, log=pri
         pdfs += [converted[str(i)] for i in range(first, first + len(chunk))]
         if time.monotonic() - started > 5:
             log(f"  PDF pool: {len(pdfs)}/{len(docxs)} rendered or cached")
-    return list(zip(docxs, pdfs, strict=True))
+    return list(zip(years, docxs, pdfs, strict=True))
 
 
 def check_fonts() -> None:
@@ -548,13 +549,26 @@ class PortalJob:
     out: str
 
 
-_POOL: list[tuple[bytes, bytes]] = []
+_POOL: list[tuple[int, bytes, bytes]] = []
+#: year -> the pool's entries of that year: a copy's statistics must be of the year its title says,
+#: or every copy would break consistency rule 5 and the corpus would measure noise.
+_POOL_BY_YEAR: dict[int, list[tuple[int, bytes, bytes]]] = {}
 _REGIONS: tuple = ()
 
 
 def _init_worker(pool, regions) -> None:
-    global _POOL, _REGIONS
+    global _POOL, _POOL_BY_YEAR, _REGIONS
     _POOL, _REGIONS = pool, regions
+    _POOL_BY_YEAR = {}
+    for entry in pool:
+        _POOL_BY_YEAR.setdefault(entry[0], []).append(entry)
+
+
+def _pool_copy(planned: Planned) -> tuple[bytes, bytes]:
+    """(docx, pdf) of a pool entry of the copy's year (any entry if the pool has none of it)."""
+    entries = _POOL_BY_YEAR.get(planned.year) or _POOL
+    _, docx, pdf = entries[planned.index % len(entries)]
+    return docx, pdf
 
 
 def write_portal(job: PortalJob) -> Counter:
@@ -643,7 +657,7 @@ def write_portal(job: PortalJob) -> Counter:
             elif planned.fmt == "text":
                 body, content_type = render_text(planned, rng)
             else:
-                docx, pdf = _POOL[planned.index % len(_POOL)]
+                docx, pdf = _pool_copy(planned)
                 body = restamp_pdf(pdf, planned) if planned.fmt == "pdf" else restamp_docx(docx, planned)
                 content_type = CONTENT_TYPES[planned.fmt]
                 if "downfile.jsp" in planned.url:

@@ -165,3 +165,19 @@ def test_a_missing_pool_font_stops_the_generator_before_rendering(monkeypatch):
     monkeypatch.setitem(synth.FONT_PACKAGES, "No Such Font 仿宋", "fonts-no-such")
     with pytest.raises(SystemExit, match=r"No Such Font 仿宋.*apt install fonts-no-such"):
         synth.check_fonts()
+
+
+def test_a_pdf_or_docx_copy_takes_a_pool_entry_of_its_own_year():
+    """Else its statistics would be of another year than its title: a rule-5 issue on every copy."""
+    pool = [(2020, b"docx 2020", b"pdf 2020"),
+            (2022, b"docx 2022 a", b"pdf 2022 a"), (2022, b"docx 2022 b", b"pdf 2022 b")]
+    synth._init_worker(pool, ())
+    try:
+        for index in range(40):
+            planned = dataclasses.replace(_planned(index, "pdf", "pdf", "new"), year=2022)
+            assert synth._pool_copy(planned) in {(b"docx 2022 a", b"pdf 2022 a"), (b"docx 2022 b", b"pdf 2022 b")}
+        copies = {synth._pool_copy(dataclasses.replace(_planned(index, "pdf", "pdf", "new"), year=2021))
+                  for index in range(40)}
+        assert copies == {(docx, pdf) for _, docx, pdf in pool}  # no entry of 2021: any entry
+    finally:
+        synth._init_worker([], ())
