@@ -74,7 +74,11 @@ def _count_tables(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
     try:
         names = [name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")]
-        return {name: conn.execute(f'select count(*) from "{name.replace(chr(34), chr(34) * 2)}"').fetchone()[0]
-                for name in names}
+        return {name: conn.execute(f"select count(*) from {_quoted(name)}").fetchone()[0] for name in names}
     finally:
         conn.close()
+
+
+def _quoted(name: str) -> str:
+    escaped = name.replace('"', '""')
+    return f'"{escaped}"'
