@@ -48,8 +48,8 @@ def table_counts(db_path: str | Path) -> dict[str, int] | None:
     return counts
 
 
-def record(db_path: str | Path) -> dict[str, int] | None:
-    """Count every table and write the record; the counts, or ``None`` if the file changed meanwhile.
+def record(db_path: str | Path) -> None:
+    """Count every table and write the record (nothing, if the file changed while counting).
 
     Call it only once the corpus is ready to serve, with nothing left in its write-ahead log.
     Raises ``OSError`` when the record cannot be written (a read-only directory).
@@ -58,7 +58,7 @@ def record(db_path: str | Path) -> dict[str, int] | None:
     identity = _file_identity(path)
     counts = _count_tables(path)
     if _file_identity(path) != identity:
-        return None
+        return
     target = record_path(path)
     partial = target.with_name(target.name + ".partial")
     partial.write_text(
@@ -66,7 +66,6 @@ def record(db_path: str | Path) -> dict[str, int] | None:
         encoding="utf-8",
     )
     os.replace(partial, target)
-    return counts
 
 
 def _count_tables(path: Path) -> dict[str, int]:

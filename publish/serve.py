@@ -178,26 +178,26 @@ def make_datasette(db_path: str | Path, *, allow_robots: bool = False, archive_r
     from datasette.app import Datasette
     from datasette.database import Database
 
+    path = Path(db_path).resolve()
     # The crawler's layout: corpus.db beside warc/, WARC paths stored relative to that directory.
-    archive_root = archive_root if archive_root is not None else Path(db_path).resolve().parent
+    archive_root = archive_root if archive_root is not None else path.parent
     metadata = load_metadata(allow_robots=allow_robots, archive_root=archive_root)
-    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         searchable = has_search_index(conn)
     finally:
         conn.close()
     if not searchable:
         metadata["databases"][DATABASE_NAME]["tables"]["reports"].pop("fts_table", None)
-    counts = prepared.table_counts(db_path)
+    counts = prepared.table_counts(path)
     # Without the counts Datasette counts every table before answering its first request.
     inspect_data = None if counts is None else {DATABASE_NAME: {
-        "hash": None, "size": Path(db_path).stat().st_size, "file": str(Path(db_path).resolve()),
+        "hash": None, "size": path.stat().st_size, "file": str(path),
         "tables": {name: {"count": count} for name, count in counts.items()},
     }}
     _drop_markdown_cell_hook()
     datasette = Datasette(metadata=metadata, settings=SETTINGS, inspect_data=inspect_data)
-    datasette.add_database(Database(datasette, path=str(Path(db_path).resolve()), is_mutable=False),
-                           name=DATABASE_NAME)
+    datasette.add_database(Database(datasette, path=str(path), is_mutable=False), name=DATABASE_NAME)
     return datasette
 
 
