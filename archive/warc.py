@@ -241,16 +241,19 @@ def _members(path: Path, start: int = 0, chunk: int = _CHUNK) -> Iterator[tuple[
                 if not pending:
                     yield offset, 0, None
                     return
-            yield offset, consumed, b"".join(parts)
+            yield offset, consumed, parts[0] if len(parts) == 1 else b"".join(parts)
             offset += consumed
 
 
 def _parse(offset: int, length: int, raw: bytes) -> ArchivedRecord | None:
-    head, sep, rest = raw.partition(b"\r\n\r\n")
-    if not sep or not head.startswith(b"WARC/"):
+    # Positions into ``raw`` rather than partitions of it: a PDF record is ~150 KB, and each
+    # partition copied it whole (a large copy is a fresh mapping and its page faults: 0.23 ms of
+    # the 1.1 ms a PDF record took to read back).  Only the payload is copied, once.
+    head_end = raw.find(b"\r\n\r\n")
+    if head_end < 0 or not raw.startswith(b"WARC/"):
         return None
     headers: dict[str, str] = {}
-    for line in head.decode("utf-8", "replace").split("\r\n")[1:]:
+    for line in raw[:head_end].decode("utf-8", "replace").split("\r\n")[1:]:
         name, colon, value = line.partition(":")
         if colon:
             headers[name.strip()] = value.strip()
@@ -258,30 +261,32 @@ def _parse(offset: int, length: int, raw: bytes) -> ArchivedRecord | None:
         content_length = int(headers.get("Content-Length", "-1"))
     except ValueError:
         return None
-    complete = len(rest) >= content_length + 4 and rest[content_length : content_length + 4] == b"\r\n\r\n"
-    if content_length < 0 or not complete:
+    block_start = head_end + 4
+    block_end = block_start + content_length
+    if content_length < 0 or len(raw) < block_end + 4 or raw[block_end : block_end + 4] != b"\r\n\r\n":
         return None
-    block = rest[:content_length]
-    record = ArchivedRecord(offset=offset, length=length, warc_headers=headers, raw_payload=block)
-    if headers.get("Content-Type", "").startswith("application/http") and headers.get("WARC-Type") == "response":
-        http_head, _, body = block.partition(b"\r\n\r\n")
-        lines = http_head.decode("iso-8859-1").split("\r\n")
-        status_parts = lines[0].split(" ", 2)
-        try:
-            record.http_status = int(status_parts[1])
-        except (IndexError, ValueError):
-            return None
-        for line in lines[1:]:
-            name, colon, value = line.partition(":")
-            if colon:
-                # Header bytes are Latin-1 on the wire; re-read them as UTF-8 when they are (file names).
-                raw_value = value.strip().encode("iso-8859-1")
-                try:
-                    decoded = raw_value.decode("utf-8")
-                except UnicodeDecodeError:
-                    decoded = value.strip()
-                record.http_headers.append((name.strip(), decoded))
-        record.raw_payload = body
+    record = ArchivedRecord(offset=offset, length=length, warc_headers=headers)
+    if not (headers.get("Content-Type", "").startswith("application/http") and headers.get("WARC-Type") == "response"):
+        record.raw_payload = raw[block_start:block_end]
+        return record
+    http_end = raw.find(b"\r\n\r\n", block_start, block_end)
+    lines = raw[block_start : block_end if http_end < 0 else http_end].decode("iso-8859-1").split("\r\n")
+    status_parts = lines[0].split(" ", 2)
+    try:
+        record.http_status = int(status_parts[1])
+    except (IndexError, ValueError):
+        return None
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            # Header bytes are Latin-1 on the wire; re-read them as UTF-8 when they are (file names).
+            raw_value = value.strip().encode("iso-8859-1")
+            try:
+                decoded = raw_value.decode("utf-8")
+            except UnicodeDecodeError:
+                decoded = value.strip()
+            record.http_headers.append((name.strip(), decoded))
+    record.raw_payload = raw[http_end + 4 : block_end] if http_end >= 0 else b""
     return record
 
 
