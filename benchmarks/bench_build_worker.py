@@ -4,11 +4,17 @@
     .venv/bin/python benchmarks/bench_build_worker.py --data … --forget-templates   # DOCX without the memo
 
 ``--data`` is a built corpus's data directory (``run_all.py --keep`` leaves one in ``<work>/data``).
-Every 50th archived record that became a report is read back exactly as ``xxgknb build`` examines
-it in a parse worker — record read from its WARC file, HTML classified as the crawler does, parsed,
-turned into rows and pickled for the parent — and the CPU time per document is printed per
-format (best of ``--rounds`` passes over the same sample), with each format's share of the sample,
-so that format × share says what each costs per report built.
+Every 50th (``--every``) archived record that became a report is read back exactly as
+``xxgknb build`` examines it in a parse worker — record read from its WARC file, HTML classified as
+the crawler does, parsed, turned into rows and pickled for the parent — and the CPU time per
+document is printed per format (best of ``--rounds`` passes over the same sample), with each
+format's share of the sample, so that format × share says what each costs per report built.
+
+Beside it, the *library floor* of each format: the CPU of what no code of ours can avoid with these
+libraries — the record read back from its WARC file and the document opened by the library its
+reader is built on (lxml parses the HTML page; pdfium loads every page and its text layer; the DOCX
+archive is opened and ``word/document.xml`` parsed by lxml; a text file is decoded).  The rest of the
+worker's time is ours: classifying, reading tables, interpreting, checking, building rows, pickling.
 
 The DOCX reader remembers the list definitions of ``styles.xml``/``numbering.xml`` it has seen;
 ``--forget-templates`` empties that memo before every document, as for a corpus where no two files
@@ -19,23 +25,32 @@ from __future__ import annotations
 
 import argparse
 import collections
+import io
 import pickle
 import sqlite3
 import time
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import lxml.etree
+import lxml.html
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
 from archive.build import _read_and_parse, _RecordJob, portal_region
+from archive.warc import read_record
 from parsers.formats import docx
 
 
-def sample_jobs(data: Path, size: int) -> dict[str, list[_RecordJob]]:
+def sample_jobs(data: Path, size: int, every: int = 50) -> dict[str, list[_RecordJob]]:
     connection = sqlite3.connect(f"file:{data / 'corpus.db'}?mode=ro", uri=True)
     try:
         rows = connection.execute(
             "SELECT w.url, w.final_url, w.warc_file, w.offset, w.role, w.content_type, w.link_text, r.format "
             "FROM warc_records w JOIN reports r ON r.url = w.url AND r.sha256 = w.sha256 "
-            "WHERE w.role IN ('item', 'attachment') AND w.rowid % 50 = 7 LIMIT ?",
-            [size],
+            "WHERE w.role IN ('item', 'attachment') AND w.rowid % ? = 7 % ? LIMIT ?",
+            [every, every, size],
         ).fetchall()
     finally:
         connection.close()
@@ -60,27 +75,72 @@ def cpu_per_document(jobs: list[_RecordJob], rounds: int, forget_templates: bool
     return best
 
 
+def _open_pdf_pages(payload: bytes) -> None:
+    pdf = pdfium.PdfDocument(payload)
+    try:
+        for index in range(len(pdf)):
+            page = pdfium_c.FPDF_LoadPage(pdf.raw, index)
+            text_page = pdfium_c.FPDFText_LoadPage(page)
+            pdfium_c.FPDFText_ClosePage(text_page)
+            pdfium_c.FPDF_ClosePage(page)
+    finally:
+        pdf.close()
+
+
+#: Per format, what its reader's library does to a document before any code of ours looks at it.
+LIBRARY_WORK: dict[str, Callable[[bytes], object]] = {
+    "html": lxml.html.document_fromstring,
+    "pdf": _open_pdf_pages,
+    "docx": lambda payload: lxml.etree.fromstring(zipfile.ZipFile(io.BytesIO(payload)).read("word/document.xml")),
+    "text": lambda payload: payload.decode("utf-8", "replace"),
+}
+
+
+def library_floor(fmt: str, jobs: list[_RecordJob], rounds: int) -> float | None:
+    """CPU seconds per document of reading its record back and of its library's work alone."""
+    work = LIBRARY_WORK.get(fmt)
+    if work is None:
+        return None
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        for job in jobs:
+            work(read_record(Path(job.warc_path), job.offset).payload)
+        best = min(best, (time.process_time() - started) / len(jobs))
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="data directory of a built corpus")
-    parser.add_argument("--sample", type=int, default=2000, help="documents sampled (every 50th record)")
+    parser.add_argument("--sample", type=int, default=2000, help="documents sampled at most")
+    parser.add_argument("--every", type=int, default=50, help="sample every Nth archived record")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the sample; the best is printed")
     parser.add_argument("--forget-templates", action="store_true", help="DOCX without remembered list definitions")
     args = parser.parse_args()
     if not (args.data / "corpus.db").is_file():
         raise SystemExit(f"{args.data}: no corpus.db (give the data directory of a built corpus)")
-    jobs = sample_jobs(args.data, args.sample)
+    jobs = sample_jobs(args.data, args.sample, args.every)
     total = sum(len(batch) for batch in jobs.values())
     if not total:
         raise SystemExit(f"{args.data}: no built reports to sample (build the corpus first)")
-    print(f"{'format':8} {'documents':>9} {'share':>6} {'ms CPU/doc':>11} {'ms per report built':>19}")
-    weighted = 0.0
+    print(f"{'format':8} {'documents':>9} {'share':>6} {'ms CPU/doc':>11} {'ms per report built':>19}"
+          f" {'library floor ms/doc':>20} {'ours ms/doc':>11}")
+    weighted = weighted_floor = 0.0
     for fmt, batch in sorted(jobs.items()):
         milliseconds = cpu_per_document(batch, args.rounds, args.forget_templates) * 1000
         share = len(batch) / total
         weighted += share * milliseconds
-        print(f"{fmt:8} {len(batch):9d} {share:6.1%} {milliseconds:11.2f} {share * milliseconds:19.2f}")
-    print(f"{'all':8} {total:9d} {1:6.0%} {weighted:11.2f} {weighted:19.2f}")
+        floor = library_floor(fmt, batch, args.rounds)
+        if floor is None:  # a format read through a converter: all of it counts as ours
+            floor_column, ours = f"{'—':>20}", milliseconds
+        else:
+            floor_column, ours = f"{floor * 1000:20.2f}", milliseconds - floor * 1000
+            weighted_floor += share * floor * 1000
+        print(f"{fmt:8} {len(batch):9d} {share:6.1%} {milliseconds:11.2f} {share * milliseconds:19.2f}"
+              f" {floor_column} {ours:11.2f}")
+    print(f"{'all':8} {total:9d} {1:6.0%} {weighted:11.2f} {weighted:19.2f}"
+          f" {weighted_floor:20.2f} {weighted - weighted_floor:11.2f}")
 
 
 if __name__ == "__main__":

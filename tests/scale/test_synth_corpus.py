@@ -113,6 +113,19 @@ def test_build_ingests_the_synthetic_warc(tmp_path):
     assert formats >= {"html", "pdf"}
     assert gone == 0
 
+    # the worker benchmark reads every report back and times its libraries' share of it
+    command = [sys.executable, str(ROOT / "benchmarks" / "bench_build_worker.py"), "--data", str(data),
+               "--every", "1", "--rounds", "1"]
+    benchmark = subprocess.run(command, capture_output=True, text=True, timeout=170)
+    assert benchmark.returncode == 0, benchmark.stderr[-3000:]
+    table = {line.split()[0]: line.split()[1:] for line in benchmark.stdout.splitlines()[1:]}
+    assert set(table) == formats | {"all"}
+    assert sum(int(row[0]) for fmt, row in table.items() if fmt != "all") == int(table["all"][0]) == reports
+    for fmt in formats & {"html", "pdf", "docx", "text"}:
+        cpu, floor, ours = float(table[fmt][2]), float(table[fmt][4]), float(table[fmt][5])
+        assert cpu > 0 and floor > 0
+        assert ours == pytest.approx(cpu - floor, abs=0.011)
+
     # an archive gathered with symlinks to WARC files kept elsewhere builds the same corpus
     linked = tmp_path / "linked"
     (linked / "warc").mkdir(parents=True)
