@@ -31,6 +31,7 @@ import sqlite3
 import time
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.etree
@@ -110,6 +111,39 @@ def library_floor(fmt: str, jobs: list[_RecordJob], rounds: int) -> float | None
     return best
 
 
+@dataclass(frozen=True)
+class FormatCost:
+    fmt: str
+    documents: int
+    share: float
+    """Of the documents sampled."""
+    cpu_ms: float
+    """Per document, the whole worker step."""
+    floor_ms: float | None
+    """Per document, the record read back and the library's work alone (None: read through a converter)."""
+
+    @property
+    def ours_ms(self) -> float:
+        return self.cpu_ms - (self.floor_ms or 0.0)
+
+
+def measure(data: Path, sample: int, every: int, rounds: int, forget_templates: bool = False) -> list[FormatCost]:
+    """The worker's CPU and the library floor per document, per format, on a sample of a built corpus."""
+    jobs = sample_jobs(data, sample, every)
+    total = sum(len(batch) for batch in jobs.values())
+    costs = []
+    for fmt, batch in sorted(jobs.items()):
+        floor = library_floor(fmt, batch, rounds)
+        costs.append(FormatCost(fmt, len(batch), len(batch) / total, cpu_per_document(batch, rounds, forget_templates)
+                                * 1000, None if floor is None else floor * 1000))
+    return costs
+
+
+def per_report(costs: list[FormatCost]) -> tuple[float, float]:
+    """(worker CPU, library floor) per report built, in ms: each format weighted by its share."""
+    return (sum(c.share * c.cpu_ms for c in costs), sum(c.share * (c.floor_ms or 0.0) for c in costs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="data directory of a built corpus")
@@ -120,27 +154,18 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.data / "corpus.db").is_file():
         raise SystemExit(f"{args.data}: no corpus.db (give the data directory of a built corpus)")
-    jobs = sample_jobs(args.data, args.sample, args.every)
-    total = sum(len(batch) for batch in jobs.values())
-    if not total:
+    costs = measure(args.data, args.sample, args.every, args.rounds, args.forget_templates)
+    if not costs:
         raise SystemExit(f"{args.data}: no built reports to sample (build the corpus first)")
     print(f"{'format':8} {'documents':>9} {'share':>6} {'ms CPU/doc':>11} {'ms per report built':>19}"
           f" {'library floor ms/doc':>20} {'ours ms/doc':>11}")
-    weighted = weighted_floor = 0.0
-    for fmt, batch in sorted(jobs.items()):
-        milliseconds = cpu_per_document(batch, args.rounds, args.forget_templates) * 1000
-        share = len(batch) / total
-        weighted += share * milliseconds
-        floor = library_floor(fmt, batch, args.rounds)
-        if floor is None:  # a format read through a converter: all of it counts as ours
-            floor_column, ours = f"{'—':>20}", milliseconds
-        else:
-            floor_column, ours = f"{floor * 1000:20.2f}", milliseconds - floor * 1000
-            weighted_floor += share * floor * 1000
-        print(f"{fmt:8} {len(batch):9d} {share:6.1%} {milliseconds:11.2f} {share * milliseconds:19.2f}"
-              f" {floor_column} {ours:11.2f}")
-    print(f"{'all':8} {total:9d} {1:6.0%} {weighted:11.2f} {weighted:19.2f}"
-          f" {weighted_floor:20.2f} {weighted - weighted_floor:11.2f}")
+    for c in costs:
+        floor = f"{'—':>20}" if c.floor_ms is None else f"{c.floor_ms:20.2f}"  # a converter's format: all ours
+        print(f"{c.fmt:8} {c.documents:9d} {c.share:6.1%} {c.cpu_ms:11.2f} {c.share * c.cpu_ms:19.2f}"
+              f" {floor} {c.ours_ms:11.2f}")
+    cpu, floor = per_report(costs)
+    print(f"{'all':8} {sum(c.documents for c in costs):9d} {1:6.0%} {cpu:11.2f} {cpu:19.2f} {floor:20.2f}"
+          f" {cpu - floor:11.2f}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ for steps with worker processes it is the largest single process of the step):
 2. ``parse-*`` — ``parsers.parse`` on one core over documents taken from those WARC files, per
    format; beside it the obvious alternative on the *same* documents: ``pandas.read_html``
    (tables only, no report) for HTML, ``pdfplumber`` ``extract_tables`` for PDF.
-3. ``build``   — ``xxgknb build`` from the WARC files on all cores (index, classify, parse, write).
+3. ``build``   — ``xxgknb build`` from the WARC files on all cores (index, classify, parse, write);
+   then ``build-floor`` (:mod:`benchmarks.bench_build_worker` on ~500 of its reports): the workers'
+   CPU per report and how much of it the libraries alone take (lxml, pdfium, reading the WARC
+   record), beside the CPU per report that would build 1.5 million reports in an hour on 2 cores.
 4. ``publish`` — search index and ``xxgknb snapshot``: database size with full texts and search
    index, and of the numbers-only edition (without either).
 5. ``datasette`` — the published corpus served read-only; median and p95 latency of a facet page,
@@ -53,6 +56,10 @@ RESULT_PREFIX = "RESULT "
 PROGRESS_SECONDS = 20
 #: documents per format the single-core parse step times (the same ones for the alternatives)
 PARSE_SAMPLE = {"html": 400, "text": 200, "pdf": 120, "docx": 120}
+#: Reports sampled to split the build's worker CPU into the libraries' share and ours.
+FLOOR_SAMPLE = 500
+#: CPU per report (parent and workers) that builds 1.5 million reports in an hour on 2 cores.
+TARGET_MS_PER_REPORT = 2 * 3600 * 1000 / 1_500_000
 SEARCHES = ("疫情", "复议", "依申请", "行政许可", "政府信息公开", "不予公开", "诉讼", "营商环境", "保密审查", "信访")
 
 
@@ -129,6 +136,34 @@ def emit(result: dict) -> None:
 
 def self_step(step: str, *args: str) -> list[str]:
     return [PYTHON, str(Path(__file__).resolve()), "--step", step, *args]
+
+
+# --------------------------------------------------------------------------- step: build-floor
+
+
+def step_build_floor(data: Path) -> None:
+    """The build's worker CPU per report and what the libraries alone take of it (bench_build_worker)."""
+    import sqlite3
+
+    from benchmarks.bench_build_worker import measure, per_report
+
+    connection = sqlite3.connect(data / "corpus.db")
+    records = connection.execute("SELECT count(*) FROM warc_records").fetchone()[0]
+    connection.close()
+    costs = measure(data, sample=FLOOR_SAMPLE, every=max(1, records // FLOOR_SAMPLE), rounds=1)
+    worker_ms, floor_ms = per_report(costs)
+    formats = {
+        c.fmt: {"share": c.share, "cpu_ms": round(c.cpu_ms, 2), "floor_ms": c.floor_ms and round(c.floor_ms, 2)}
+        for c in costs
+    }
+    emit(
+        {
+            "documents": sum(c.documents for c in costs),
+            "worker_ms": round(worker_ms, 2),
+            "floor_ms": round(floor_ms, 2),
+            "formats": formats,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- step: parse
@@ -432,6 +467,17 @@ def table(size: int, results: dict, cores: int) -> str:
                 "",
             )
         )
+    floor = results.get("build-floor", {})
+    if floor.get("worker_ms"):
+        rows.append(
+            (
+                "  worker CPU per report",
+                f"{floor['worker_ms']:.1f} ms, {floor['floor_ms']:.1f} ms of it in lxml/pdfium and reading WARC"
+                f" ({floor['documents']} docs)",
+                "",
+            )
+        )
+        rows.append(("  1.5M in 1 h on 2 cores allows", f"{TARGET_MS_PER_REPORT:.1f} ms CPU per report in all", ""))
     if build.get("cpu_seconds") and build.get("seconds"):
         # Below the number of cores either when the build waits on itself or when others use the machine.
         busy = build["cpu_seconds"] / build["seconds"]
@@ -506,6 +552,8 @@ def main() -> None:
             step_datasette(args.db, args.requests)
         elif args.step == "crawl":
             step_crawl(work)
+        elif args.step == "build-floor":
+            step_build_floor(work / "data")
         return
 
     from archive.parallel import default_workers
@@ -558,6 +606,9 @@ def main() -> None:
             build["rejected"] = conn.execute("select count(*) from rejected_documents").fetchone()[0]
             conn.close()
             results["build"] = build
+            results["build-floor"] = run_step(
+                "build floor", self_step("build-floor", "--work", str(work)), work
+            )
         if "publish" not in args.skip:
             results["publish"] = run_step("publish", self_step("publish", "--work", str(work)), work)
         if "datasette" not in args.skip and results.get("publish", {}).get("full_path"):
