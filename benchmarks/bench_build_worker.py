@@ -133,9 +133,9 @@ def measure(data: Path, sample: int, every: int, rounds: int, forget_templates: 
     total = sum(len(batch) for batch in jobs.values())
     costs = []
     for fmt, batch in sorted(jobs.items()):
+        cpu = cpu_per_document(batch, rounds, forget_templates)
         floor = library_floor(fmt, batch, rounds)
-        costs.append(FormatCost(fmt, len(batch), len(batch) / total, cpu_per_document(batch, rounds, forget_templates)
-                                * 1000, None if floor is None else floor * 1000))
+        costs.append(FormatCost(fmt, len(batch), len(batch) / total, cpu * 1000, floor and floor * 1000))
     return costs
 
 
