@@ -50,8 +50,8 @@ def sample_jobs(data: Path, size: int, every: int = 50) -> dict[str, list[_Recor
         rows = connection.execute(
             "SELECT w.url, w.final_url, w.warc_file, w.offset, w.role, w.content_type, w.link_text, r.format "
             "FROM warc_records w JOIN reports r ON r.url = w.url AND r.sha256 = w.sha256 "
-            "WHERE w.role IN ('item', 'attachment') AND w.rowid % ? = 7 % ? LIMIT ?",
-            [every, every, size],
+            "WHERE w.role IN ('item', 'attachment') AND w.rowid % ? = ? LIMIT ?",
+            [every, 7 % every, size],  # the 7th record of every `every`, the sample of earlier figures
         ).fetchall()
     finally:
         connection.close()
