@@ -91,12 +91,13 @@ def corpus_problem(db_path: str | Path) -> str | None:
             return f"the publishing schema (migration {PUBLISH_MIGRATION}) is not applied"
         if pending:
             return f"the schema is out of date (migration {pending[0]} not applied)"
-        if not has_search_index(conn) and schema.has_table(conn, "report_texts"):
+        searchable = has_search_index(conn)
+        if not searchable and schema.has_table(conn, "report_texts"):
             # The numbers-only snapshot has neither texts nor index: served without search.
             return "the search index is missing"
         # Both checks read every report; a record says they passed and nothing changed since.
         checked = prepared.table_counts(path) is not None
-        if not checked and has_search_index(conn) and not search.is_current(conn):
+        if not checked and searchable and not search.is_current(conn):
             return "the search index is out of date"
         if not checked and not summaries.is_current(conn):
             return "the summary tables are missing or out of date"
