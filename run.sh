@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(build-essential python3-dev libreoffice-writer-nogui libreoffice-calc-nogui chromium chromium-driver redis-server
+APT_PACKAGES=(build-essential python3-dev libmimalloc2.0 libreoffice-writer-nogui libreoffice-calc-nogui chromium chromium-driver redis-server
               tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk fonts-arphic-uming fonts-wqy-zenhei poppler-utils)
 
 setup_system() {

@@ -19,6 +19,8 @@ worker's time is ours: classifying, reading tables, interpreting, checking, buil
 The DOCX reader remembers the list definitions of ``styles.xml``/``numbering.xml`` it has seen;
 ``--forget-templates`` empties that memo before every document, as for a corpus where no two files
 share a Word template (the synthetic corpus uses one template throughout).
+
+It runs on the allocator the build runs on (mimalloc where installed: :mod:`xxgknb.allocator`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import pypdfium2.raw as pdfium_c
 from archive.build import _read_and_parse, _RecordJob, portal_region
 from archive.warc import read_record
 from parsers.formats import docx
+from xxgknb.allocator import forget_preload, restart_on_mimalloc
 
 
 def sample_jobs(data: Path, size: int, every: int = 50) -> dict[str, list[_RecordJob]]:
@@ -145,6 +148,8 @@ def per_report(costs: list[FormatCost]) -> tuple[float, float]:
 
 
 def main() -> None:
+    restart_on_mimalloc()
+    forget_preload()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="data directory of a built corpus")
     parser.add_argument("--sample", type=int, default=2000, help="documents sampled at most")

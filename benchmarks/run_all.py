@@ -553,6 +553,10 @@ def main() -> None:
         elif args.step == "crawl":
             step_crawl(work)
         elif args.step == "build-floor":
+            from xxgknb.allocator import forget_preload, restart_on_mimalloc
+
+            restart_on_mimalloc()  # the allocator the build's workers run on
+            forget_preload()
             step_build_floor(work / "data")
         return
 

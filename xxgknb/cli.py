@@ -12,6 +12,8 @@ import importlib
 
 import click
 
+from xxgknb.allocator import forget_preload, restart_on_mimalloc
+
 #: command name -> "module:attribute" of its click command
 COMMANDS = {
     "import": "xxgknb.commands.import_:import_command",
@@ -45,3 +47,14 @@ def cli() -> None:
     Crawl government portals into a WARC archive, parse every annual report into the
     canonical tables, and publish the corpus with Datasette.
     """
+
+
+def main() -> None:
+    """The ``xxgknb`` console script: :func:`cli`, on mimalloc when the machine has it (:mod:`xxgknb.allocator`)."""
+    restart_on_mimalloc()
+    forget_preload()
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -97,9 +97,11 @@ def test_build_ingests_the_synthetic_warc(tmp_path):
     generated = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "synth.py"), "--size", "60", "--out",
                                 str(data), "--pdf-pool", "4"], capture_output=True, text=True, timeout=170)
     assert generated.returncode == 0, generated.stderr[-3000:]
-    built = subprocess.run([sys.executable, "-c", "from xxgknb.cli import cli; cli()", "build", "--data", str(data),
-                            "-q"], capture_output=True, text=True, timeout=170)
+    # the console script, as users run it: restarted on mimalloc, which CI installs (xxgknb.allocator)
+    built = subprocess.run([Path(sys.executable).with_name("xxgknb"), "build", "--data", str(data), "-q"],
+                           capture_output=True, text=True, timeout=170)
     assert built.returncode == 0, built.stderr[-3000:]
+    assert "malloc: mimalloc)" in built.stdout
     db = sqlite3.connect(data / "corpus.db")
     try:
         reports = db.execute("SELECT count(*) FROM reports").fetchone()[0]

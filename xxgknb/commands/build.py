@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT
+from xxgknb.allocator import allocator_in_use
 from xxgknb.commands.options import parse_pool_options
 
 
@@ -35,7 +36,7 @@ def run_build(
     click.echo(
         f"Built corpus: {summary.candidates} archived documents considered, {summary.parsed} parsed: {actions}; "
         f"{summary.gone} marked gone ({summary.seconds:.1f}s; CPU {summary.parent_cpu_seconds:.1f}s in this process, "
-        f"{summary.worker_cpu_seconds:.1f}s in the parse workers)"
+        f"{summary.worker_cpu_seconds:.1f}s in the parse workers; malloc: {allocator_in_use()})"
     )
     return summary
 
