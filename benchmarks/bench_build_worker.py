@@ -44,7 +44,7 @@ import pypdfium2.raw as pdfium_c
 from archive.build import _read_and_parse, _RecordJob, portal_region
 from archive.warc import read_record
 from parsers.formats import docx
-from xxgknb.allocator import forget_preload, restart_on_mimalloc
+from xxgknb.allocator import use_mimalloc
 
 
 def sample_jobs(data: Path, size: int, every: int = 50) -> dict[str, list[_RecordJob]]:
@@ -148,8 +148,7 @@ def per_report(costs: list[FormatCost]) -> tuple[float, float]:
 
 
 def main() -> None:
-    restart_on_mimalloc()
-    forget_preload()
+    use_mimalloc()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="data directory of a built corpus")
     parser.add_argument("--sample", type=int, default=2000, help="documents sampled at most")

@@ -553,10 +553,9 @@ def main() -> None:
         elif args.step == "crawl":
             step_crawl(work)
         elif args.step == "build-floor":
-            from xxgknb.allocator import forget_preload, restart_on_mimalloc
+            from xxgknb.allocator import use_mimalloc
 
-            restart_on_mimalloc()  # the allocator the build's workers run on
-            forget_preload()
+            use_mimalloc()  # the allocator the build's workers run on
             step_build_floor(work / "data")
         return
 

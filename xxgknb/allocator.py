@@ -6,10 +6,10 @@ to the C library's ``malloc``, and mimalloc serves those calls with fewer instru
 the build's worker step over 550 synthetic reports ran 6.4 % fewer instructions (callgrind), and a
 10,000-report build took 6 % less CPU (docs/scale.md, "Eleventh session").
 
-The allocator of a process is fixed when it starts, so :func:`restart_on_mimalloc` starts the same
-command again with the library preloaded; the build's workers are forked from it and share it.  The
-programs the command starts in turn (LibreOffice, tesseract, a crawl) get the environment it had
-before (:func:`forget_preload`).  ``XXGKNB_MALLOC=system`` keeps the C library's ``malloc``.
+The allocator of a process is fixed when it starts, so :func:`use_mimalloc` starts the same command
+again with the library preloaded; the build's workers are forked from it and share it.  The programs
+the command starts in turn (LibreOffice, tesseract, a crawl) get the environment it had before.
+``XXGKNB_MALLOC=system`` keeps the C library's ``malloc``.
 """
 
 from __future__ import annotations
@@ -35,30 +35,28 @@ def mimalloc_library() -> str | None:
     return None
 
 
-def restart_on_mimalloc() -> None:
-    """Replace this process by the same command line with mimalloc preloaded; returns when it
-    cannot (no library, opted out, already restarted)."""
-    if os.environ.get(OPT_OUT) == "system" or _PRELOAD_BEFORE in os.environ or not sys.orig_argv:
+def use_mimalloc() -> None:
+    """Restart this process on mimalloc (the same command line, the library preloaded), unless it
+    cannot or has (no library, opted out); after the restart, make what it starts get the
+    LD_PRELOAD this process had before."""
+    if _PRELOAD_BEFORE in os.environ:
+        before = os.environ.pop(_PRELOAD_BEFORE)
+        if before:
+            os.environ["LD_PRELOAD"] = before
+        else:
+            del os.environ["LD_PRELOAD"]
         return
     library = mimalloc_library()
-    if library is None:
+    if library is None or os.environ.get(OPT_OUT) == "system" or not sys.executable or not sys.orig_argv:
         return
     before = os.environ.get("LD_PRELOAD", "")
     environment = {**os.environ, _PRELOAD_BEFORE: before, "LD_PRELOAD": f"{library} {before}".strip()}
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, sys.orig_argv, environment)
-
-
-def forget_preload() -> None:
-    """After the restart: what this process starts gets the LD_PRELOAD it had before."""
-    before = os.environ.pop(_PRELOAD_BEFORE, None)
-    if before is None:
-        return
-    if before:
-        os.environ["LD_PRELOAD"] = before
-    else:
-        os.environ.pop("LD_PRELOAD", None)
+    try:
+        os.execve(sys.executable, sys.orig_argv, environment)
+    except OSError:
+        return  # carry on with the C library's malloc
 
 
 def allocator_in_use() -> str:

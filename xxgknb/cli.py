@@ -12,7 +12,7 @@ import importlib
 
 import click
 
-from xxgknb.allocator import forget_preload, restart_on_mimalloc
+from xxgknb.allocator import use_mimalloc
 
 #: command name -> "module:attribute" of its click command
 COMMANDS = {
@@ -51,8 +51,7 @@ def cli() -> None:
 
 def main() -> None:
     """The ``xxgknb`` console script: :func:`cli`, on mimalloc when the machine has it (:mod:`xxgknb.allocator`)."""
-    restart_on_mimalloc()
-    forget_preload()
+    use_mimalloc()
     cli()
 
 

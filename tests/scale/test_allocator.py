@@ -12,9 +12,8 @@ from xxgknb.allocator import LIBRARY, mimalloc_library
 # The restart as main() does it, then what this process and a program it starts see.
 PROBE = (
     "import json, os, subprocess, sys\n"
-    "from xxgknb.allocator import allocator_in_use, forget_preload, restart_on_mimalloc\n"
-    "restart_on_mimalloc()\n"
-    "forget_preload()\n"
+    "from xxgknb.allocator import allocator_in_use, use_mimalloc\n"
+    "use_mimalloc()\n"
     "child = subprocess.run([sys.executable, '-c', 'import os; print(os.environ.get(\"LD_PRELOAD\"))'],\n"
     "                       capture_output=True, text=True).stdout.strip()\n"
     "print(json.dumps([allocator_in_use(), os.environ.get('LD_PRELOAD'), child, sys.argv[1:]]))\n"
