@@ -77,3 +77,32 @@ def test_rows_prepared_for_another_url_are_refused(corpus_path):
     assert (outcome.stored_as, outcome.status) == ("rejected", "error")
     assert "rows prepared for report" in outcome.detail
     assert rows(corpus_path, "SELECT count(*) FROM reports") == [(0,)]
+
+
+def test_texts_sent_as_utf8_are_stored_as_the_same_text(corpus_path):
+    report = sample_report()
+    # beyond the Basic Multilingual Plane, a NUL, and text after it: each must come back as it was
+    report.text = "全文：𠀾𪚥 部门\x00之后的文字"
+    report.sections[0].text = "第一节 𠀾 正文"
+    prepared = pickle.loads(pickle.dumps(corpus.prepare_for_storage(report, URL)))
+    assert isinstance(prepared.rows["report_texts"][0][1], bytes)  # what crosses the pipe
+
+    db = corpus.open_corpus(corpus_path)
+    assert write(db, prepared).action == "new"
+    assert rows(corpus_path, "SELECT typeof(text), text FROM report_texts") == [("text", report.text)]
+    assert rows(corpus_path, "SELECT typeof(text), text FROM sections WHERE number = 1") == [
+        ("text", "第一节 𠀾 正文")
+    ]
+    assert rows(corpus_path, "SELECT count(*) FROM sections WHERE text LIKE '%正文%'") == [(6,)]
+
+
+def test_a_text_that_is_not_unicode_is_rejected_with_the_reason(corpus_path):
+    report = sample_report()
+    report.text = "半个代理对 \ud800"  # a lone surrogate: no UTF-8 for it
+    assert corpus.prepare_for_storage(report, URL) is report
+    db = corpus.open_corpus(corpus_path)
+    outcome = write(db, corpus.prepare_for_storage(report, URL))
+    assert (outcome.stored_as, outcome.status) == ("rejected", "error")
+    assert "UnicodeEncodeError" in outcome.detail
+    for table in corpus.REPORT_TABLES:
+        assert rows(corpus_path, f"SELECT count(*) FROM {table}") == [(0,)], table
