@@ -67,16 +67,24 @@ def sample_jobs(data: Path, size: int, every: int = 50) -> dict[str, list[_Recor
     return jobs
 
 
-def cpu_per_document(jobs: list[_RecordJob], rounds: int, forget_templates: bool) -> float:
+def best_cpu_per_job(jobs: list[_RecordJob], work: Callable[[_RecordJob], object], rounds: int) -> float:
+    """CPU seconds per job of ``work``, the best of ``rounds`` passes over ``jobs``."""
     best = float("inf")
     for _ in range(rounds):
         started = time.process_time()
         for job in jobs:
-            if forget_templates:
-                docx.forget_definitions()
-            pickle.dumps(_read_and_parse(job), protocol=pickle.HIGHEST_PROTOCOL)
+            work(job)
         best = min(best, (time.process_time() - started) / len(jobs))
     return best
+
+
+def cpu_per_document(jobs: list[_RecordJob], rounds: int, forget_templates: bool) -> float:
+    def examine(job: _RecordJob) -> None:
+        if forget_templates:
+            docx.forget_definitions()
+        pickle.dumps(_read_and_parse(job), protocol=pickle.HIGHEST_PROTOCOL)
+
+    return best_cpu_per_job(jobs, examine, rounds)
 
 
 def _open_pdf_pages(payload: bytes) -> None:
@@ -105,13 +113,7 @@ def library_floor(fmt: str, jobs: list[_RecordJob], rounds: int) -> float | None
     work = LIBRARY_WORK.get(fmt)
     if work is None:
         return None
-    best = float("inf")
-    for _ in range(rounds):
-        started = time.process_time()
-        for job in jobs:
-            work(read_record(Path(job.warc_path), job.offset).payload)
-        best = min(best, (time.process_time() - started) / len(jobs))
-    return best
+    return best_cpu_per_job(jobs, lambda job: work(read_record(Path(job.warc_path), job.offset).payload), rounds)
 
 
 @dataclass(frozen=True)
