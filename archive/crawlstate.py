@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import corpus
-from archive.warc import ArchivedRecord, iter_records, read_record, sha256
+from archive.warc import ArchivedRecord, iter_record_heads, read_record
 
 #: WARC-Target-URI prefix of the record closing one portal's crawl (see :mod:`archive.warc`).
 CRAWL_END_PREFIX = "urn:xxgknb:crawl:"
@@ -97,7 +97,7 @@ _INSERT_EXCHANGE = (
 
 
 def exchange_from_record(warc_file: str, record: ArchivedRecord) -> Exchange:
-    payload = record.payload
+    payload_sha256, payload_size = record.payload_digest()
     final_url = record.url
     return Exchange(
         warc_file=warc_file,
@@ -109,8 +109,8 @@ def exchange_from_record(warc_file: str, record: ArchivedRecord) -> Exchange:
         method=record.xheader("Method") or "GET",
         status=record.http_status or 0,
         content_type=record.http_header("Content-Type") or "",
-        sha256=sha256(payload),
-        size=len(payload),
+        sha256=payload_sha256,
+        size=payload_size,
         fetched_at=record.warc_headers.get("WARC-Date", ""),
         portal_id=record.xheader("Portal"),
         crawl_id=record.xheader("Crawl"),
@@ -143,11 +143,12 @@ class IndexEntries:
 
 
 def read_index_entries(file: FileToIndex) -> IndexEntries:
-    """Read ``file`` from its ``start`` into index entries (reads and hashes every record: the
-    costly part of indexing, done without the database so that it can run in another process)."""
+    """Read ``file`` from its ``start`` into index entries: from the file's record index as far as it
+    vouches, and by reading and hashing the records beyond (the costly part of indexing, done
+    without the database so that it can run in another process)."""
     records: list[Exchange | tuple[str, int, int, str, str]] = []
     end = file.start
-    for record in iter_records(Path(file.path), file.start):
+    for record in iter_record_heads(Path(file.path), file.start):
         end = record.offset + record.length
         if record.type == "response":
             records.append(exchange_from_record(file.warc_file, record))

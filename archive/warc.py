@@ -19,6 +19,14 @@ The payload is stored exactly as received (``Content-Encoding`` included) and de
 Writes are one ``write()`` of a complete gzip member followed by a flush, so a killed crawler
 leaves at most one partial member at the end of the file; :func:`valid_length` finds it (warcio
 reads a truncated gzip member without complaint) and :func:`repair` cuts it off.
+
+Beside each ``X.warc.gz`` the writer keeps its record index ``X.warc.gz.records.jsonl``: one JSON
+line per record written, with where it is, its headers, and the SHA-256 and size of a response's
+payload (:func:`index_line`).  Indexing a file for a fresh corpus otherwise means inflating and
+hashing every payload, a sixteenth of a build's CPU.  The file stays the truth: only a prefix of
+lines that chains from byte 0 without a gap, ends inside the file and names the records actually
+found at its first and last offsets is used, and whatever follows is read from the WARC file
+(:func:`iter_record_heads`).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import os
 import zlib
 from collections.abc import Iterator
@@ -41,6 +50,10 @@ _CHUNK = 1 << 20
 #: Reading one record back: most records are far smaller than :data:`_CHUNK`, and a 1 MB read (and
 #: the copy of what follows the record) cost more than decompressing a typical record.
 _RECORD_CHUNK = 1 << 16
+#: The record index of ``X.warc.gz`` is ``X.warc.gz`` + this.
+INDEX_SUFFIX = ".records.jsonl"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,9 @@ class ArchivedRecord:
     http_headers: list[tuple[str, str]] = field(default_factory=list)
     raw_payload: bytes = b""
     """The HTTP body as stored (still ``Content-Encoding``-encoded), or the record block for non-HTTP records."""
+    indexed_digest: tuple[str, int] | None = None
+    """``(sha256, size)`` of :attr:`payload` as the record index gives them, for a record read from
+    the index alone (its ``raw_payload`` is then empty)."""
 
     @property
     def type(self) -> str:
@@ -87,6 +103,13 @@ class ArchivedRecord:
     def payload(self) -> bytes:
         """The body with its ``Content-Encoding`` undone."""
         return decode_content(self.raw_payload, self.http_header("Content-Encoding"))
+
+    def payload_digest(self) -> tuple[str, int]:
+        """``(sha256 hex, size)`` of :attr:`payload`."""
+        if self.indexed_digest is not None:
+            return self.indexed_digest
+        payload = self.payload
+        return sha256(payload), len(payload)
 
 
 def decode_content(body: bytes, encoding: str | None) -> bytes:
@@ -121,12 +144,16 @@ class WarcWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
             repair(self.path)
+        else:
+            index_path(self.path).unlink(missing_ok=True)  # left by a file since deleted
         self._file = open(self.path, "ab")  # noqa: SIM115 - lives as long as the writer
+        self._index = open(index_path(self.path), "a", encoding="utf-8")  # noqa: SIM115 - likewise
         if self._file.tell() == 0:
             self._write(self._warcinfo(info))
 
     def _new_writer(self, buffer: io.BytesIO) -> WARCWriter:
-        return WARCWriter(buffer, gzip=True, warc_version="WARC/1.1")
+        # Uncompressed: each record is gzipped by _write, which reads it back for the index first.
+        return WARCWriter(buffer, gzip=False, warc_version="WARC/1.1")
 
     def _warcinfo(self, info: dict[str, object]):
         buffer = io.BytesIO()
@@ -135,18 +162,22 @@ class WarcWriter:
         return [record]
 
     def _write(self, records) -> RecordRef:
-        buffer = io.BytesIO()
-        writer = self._new_writer(buffer)
-        first_offset = self._file.tell()
-        first_length = 0
-        for index, record in enumerate(records):
-            before = buffer.tell()
-            writer.write_record(record)
-            if index == 0:
-                first_length = buffer.tell() - before
-        self._file.write(buffer.getvalue())
+        first_offset = offset = self._file.tell()
+        members, lines = [], []
+        for record in records:
+            plain = io.BytesIO()
+            self._new_writer(plain).write_record(record)
+            compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # as warcio gzips
+            member = compressor.compress(plain.getvalue()) + compressor.flush()
+            lines.append(index_line(_parse(offset, len(member), plain.getvalue())))
+            members.append(member)
+            offset += len(member)
+        self._file.write(b"".join(members))
         self._file.flush()
-        return RecordRef(self.path, first_offset, first_length, records[0].rec_headers.get_header("WARC-Record-ID"))
+        # After the records: a line is never written for a record that is not (wholly) in the file.
+        self._index.write("".join(lines))
+        self._index.flush()
+        return RecordRef(self.path, first_offset, len(members[0]), records[0].rec_headers.get_header("WARC-Record-ID"))
 
     def write_exchange(
         self,
@@ -199,10 +230,11 @@ class WarcWriter:
         return self._write([record])
 
     def close(self) -> None:
-        if not self._file.closed:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
+        for handle in (self._file, self._index):
+            if not handle.closed:
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.close()
 
 
 def _header_value(value: object) -> str:
@@ -302,6 +334,72 @@ def iter_records(path: Path, start: int = 0, *, chunk: int = _CHUNK) -> Iterator
         yield record
 
 
+def index_path(path: Path) -> Path:
+    """The record index kept beside the WARC file ``path``."""
+    return Path(f"{path}{INDEX_SUFFIX}")
+
+
+def index_line(record: ArchivedRecord) -> str:
+    """``record`` as a line of the record index: all of it but the payload, which a response
+    replaces by its SHA-256 and size."""
+    entry: dict[str, object] = {"offset": record.offset, "length": record.length, "warc": record.warc_headers}
+    if record.http_status is not None:
+        sha, size = record.payload_digest()
+        entry.update(status=record.http_status, http=record.http_headers, sha256=sha, size=size)
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _record_from_line(line: bytes) -> ArchivedRecord:
+    entry = json.loads(line)
+    record = ArchivedRecord(offset=entry["offset"], length=entry["length"], warc_headers=entry["warc"])
+    if "status" in entry:
+        record.http_status = entry["status"]
+        record.http_headers = [(name, value) for name, value in entry["http"]]
+        record.indexed_digest = (entry["sha256"], entry["size"])
+    return record
+
+
+def _indexed_prefix(path: Path) -> list[ArchivedRecord]:
+    """The records of ``path`` its record index vouches for (see the module's docstring); none when
+    there is no index or it does not agree with the file."""
+    try:
+        lines = index_path(path).read_bytes().split(b"\n")
+    except FileNotFoundError:
+        return []
+    size = path.stat().st_size
+    records: list[ArchivedRecord] = []
+    end = 0
+    for line in lines:
+        try:
+            record = _record_from_line(line)
+        except (ValueError, KeyError, TypeError):  # the end, a line cut short, or not an index line
+            break
+        if record.offset != end or record.length <= 0 or record.offset + record.length > size:
+            break
+        records.append(record)
+        end = record.offset + record.length
+    for listed in records[:1] + records[-1:] if len(records) > 1 else records:
+        found = read_record(path, listed.offset)
+        if found is None or found.length != listed.length or found.warc_headers != listed.warc_headers:
+            logger.warning(
+                "%s: its record index does not match the file at byte %d; reading the file", path, listed.offset
+            )
+            return []
+    return records
+
+
+def iter_record_heads(path: Path, start: int = 0) -> Iterator[ArchivedRecord]:
+    """The records :func:`iter_records` gives, from byte ``start``, but those the record index vouches
+    for come from the index: without ``raw_payload``, with :meth:`ArchivedRecord.payload_digest`."""
+    path = Path(path)
+    end = 0
+    for record in _indexed_prefix(path):
+        end = record.offset + record.length
+        if record.offset >= start:
+            yield record
+    yield from iter_records(path, max(start, end))
+
+
 def valid_length(path: Path) -> int:
     """Byte length of the readable prefix of ``path``: the end of its last complete record."""
     end = 0
@@ -311,13 +409,18 @@ def valid_length(path: Path) -> int:
 
 
 def repair(path: Path) -> int:
-    """Cut a truncated or corrupt tail off ``path`` (left by a killed writer); returns bytes removed."""
+    """Cut a truncated or corrupt tail off ``path`` (left by a killed writer), and bring its record
+    index back in line with what remains; returns the bytes removed from ``path``."""
     path = Path(path)
     size = path.stat().st_size
     keep = valid_length(path)
     if keep < size:
         with open(path, "r+b") as handle:
             handle.truncate(keep)
+    lines = [index_line(record) for record in iter_record_heads(path)]
+    partial = index_path(path).with_name(index_path(path).name + ".partial")
+    partial.write_text("".join(lines), encoding="utf-8")
+    partial.replace(index_path(path))
     return size - keep
 
 
