@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 from archive_test_helpers import SEEDS, dump, rows, sample_report
 
 from archive import corpus
@@ -84,8 +85,10 @@ def test_texts_sent_as_utf8_are_stored_as_the_same_text(corpus_path):
     # beyond the Basic Multilingual Plane, a NUL, and text after it: each must come back as it was
     report.text = "全文：𠀾𪚥 部门\x00之后的文字"
     report.sections[0].text = "第一节 𠀾 正文"
+    report.applications[0].cells["natural_person"] = Value(1.0, "壹件𠀾", "表二 第4行")
     prepared = pickle.loads(pickle.dumps(corpus.prepare_for_storage(report, URL)))
     assert isinstance(prepared.rows["report_texts"][0][1], bytes)  # what crosses the pipe
+    assert isinstance(prepared.rows["raw_cell_sets"][0][2], bytes)
 
     db = corpus.open_corpus(corpus_path)
     assert write(db, prepared).action == "new"
@@ -94,6 +97,29 @@ def test_texts_sent_as_utf8_are_stored_as_the_same_text(corpus_path):
         ("text", "第一节 𠀾 正文")
     ]
     assert rows(corpus_path, "SELECT count(*) FROM sections WHERE text LIKE '%正文%'") == [(6,)]
+    assert rows(corpus_path, "SELECT DISTINCT typeof(cells) FROM raw_cell_sets") == [("text",)]
+    assert rows(
+        corpus_path, "SELECT value, raw, source FROM raw_cells WHERE row_key = '0' AND column_key = 'natural_person'"
+    ) == [(1.0, "壹件𠀾", "表二 第4行")]
+
+
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        (Value(1.0, "半个代理对 \ud800", "t2 r4 c4"), "TypeError: str is not valid UTF-8"),
+        (Value(float("inf"), "∞", "t2 r4 c4"), "ValueError: a cell's value is not a finite number"),
+    ],
+)
+def test_a_cell_that_is_not_unicode_or_not_a_number_is_rejected_with_the_reason(corpus_path, value, reason):
+    report = sample_report()
+    report.applications[0].cells["natural_person"] = value
+    assert corpus.prepare_for_storage(report, URL) is report
+    db = corpus.open_corpus(corpus_path)
+    outcome = write(db, corpus.prepare_for_storage(report, URL))
+    assert (outcome.stored_as, outcome.status) == ("rejected", "error")
+    assert reason in outcome.detail, outcome.detail
+    for table in corpus.REPORT_TABLES:
+        assert rows(corpus_path, f"SELECT count(*) FROM {table}") == [(0,)], table
 
 
 def test_a_text_that_is_not_unicode_is_rejected_with_the_reason(corpus_path):
