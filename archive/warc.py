@@ -64,6 +64,8 @@ class RecordRef:
     offset: int
     length: int
     record_id: str
+    payload_digest: tuple[str, int] | None = None
+    """``(sha256, size)`` of a response's payload (:meth:`ArchivedRecord.payload_digest`)."""
 
 
 @dataclass
@@ -78,8 +80,8 @@ class ArchivedRecord:
     raw_payload: bytes = b""
     """The HTTP body as stored (still ``Content-Encoding``-encoded), or the record block for non-HTTP records."""
     indexed_digest: tuple[str, int] | None = None
-    """``(sha256, size)`` of :attr:`payload` as the record index gives them, for a record read from
-    the index alone (its ``raw_payload`` is then empty)."""
+    """``(sha256, size)`` of :attr:`payload` as the record index gives them: for a record read from
+    the index alone (its ``raw_payload`` is then empty), or written just now."""
 
     @property
     def type(self) -> str:
@@ -163,21 +165,32 @@ class WarcWriter:
 
     def _write(self, records) -> RecordRef:
         first_offset = offset = self._file.tell()
-        members, lines = [], []
+        members, written = [], []
         for record in records:
-            plain = io.BytesIO()
-            self._new_writer(plain).write_record(record)
+            buffer = io.BytesIO()
+            self._new_writer(buffer).write_record(record)
+            plain = buffer.getvalue()
             compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # as warcio gzips
-            member = compressor.compress(plain.getvalue()) + compressor.flush()
-            lines.append(index_line(_parse(offset, len(member), plain.getvalue())))
+            member = compressor.compress(plain) + compressor.flush()
+            parsed = _parse(offset, len(member), plain)
+            if parsed.http_status is not None:  # hashed once, for the index line and the caller
+                parsed.indexed_digest = parsed.payload_digest()
+            written.append(parsed)
             members.append(member)
             offset += len(member)
         self._file.write(b"".join(members))
         self._file.flush()
         # After the records: a line is never written for a record that is not (wholly) in the file.
-        self._index.write("".join(lines))
+        self._index.write("".join(map(index_line, written)))
         self._index.flush()
-        return RecordRef(self.path, first_offset, len(members[0]), records[0].rec_headers.get_header("WARC-Record-ID"))
+        first = written[0]
+        return RecordRef(
+            self.path,
+            first_offset,
+            first.length,
+            first.warc_headers.get("WARC-Record-ID", ""),
+            first.indexed_digest,
+        )
 
     def write_exchange(
         self,
@@ -193,7 +206,8 @@ class WarcWriter:
         fetched_at: str,
         extra: dict[str, str | None],
     ) -> RecordRef:
-        """Write a response record and its request record; returns where the response record is."""
+        """Write a response record and its request record; returns where the response record is, and its
+        payload's digest."""
         writer = self._new_writer(io.BytesIO())
         response_headers = [(k, v) for k, v in response_headers if k.lower() != "transfer-encoding"]
         headers = {"WARC-Date": fetched_at}

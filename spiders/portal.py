@@ -46,7 +46,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.crawlstate import CRAWL_END_PREFIX, CrawlState, Exchange
-from archive.warc import WarcWriter, decode_content, sha256
+from archive.warc import WarcWriter, sha256
 from parsers.cms import adapter_for
 from parsers.cms.article import document_type, read_article
 from parsers.cms.base import Fetch, anchors, clean, parse_html
@@ -269,7 +269,7 @@ class PortalSpider(scrapy.Spider):
                 "Method": request.method,
             },
         )
-        payload = decode_content(response.body, _header(response, "Content-Encoding"))
+        payload_sha256, payload_size = ref.payload_digest
         self.state.index(
             Exchange(
                 warc_file=self.state.relative(ref.path),
@@ -281,8 +281,8 @@ class PortalSpider(scrapy.Spider):
                 method=request.method,
                 status=response.status,
                 content_type=_header(response, "Content-Type") or "",
-                sha256=sha256(payload),
-                size=len(payload),
+                sha256=payload_sha256,
+                size=payload_size,
                 fetched_at=fetched_at,
                 portal_id=self.portal.id,
                 crawl_id=self.crawl_id,
