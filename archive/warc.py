@@ -427,13 +427,16 @@ def repair(path: Path) -> int:
     index back in line with what remains; returns the bytes removed from ``path``."""
     path = Path(path)
     size = path.stat().st_size
-    keep = valid_length(path)
+    partial = index_path(path).with_name(index_path(path).name + ".partial")
+    keep = 0
+    # One pass: what the index vouches for, then the file read on to the end of its last whole record.
+    with open(partial, "w", encoding="utf-8") as index:
+        for record in iter_record_heads(path):
+            index.write(index_line(record))
+            keep = record.offset + record.length
     if keep < size:
         with open(path, "r+b") as handle:
             handle.truncate(keep)
-    lines = [index_line(record) for record in iter_record_heads(path)]
-    partial = index_path(path).with_name(index_path(path).name + ".partial")
-    partial.write_text("".join(lines), encoding="utf-8")
     partial.replace(index_path(path))
     return size - keep
 
