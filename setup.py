@@ -1,4 +1,5 @@
-"""Build the C extensions: the PDF reader's loops, and the hot parser modules compiled by Cython.
+"""Build the C extensions: the PDF reader's loops, the HTML reader's cells, and the hot parser
+modules compiled by Cython.
 
 The compiled parser modules are the unchanged ``.py`` files turned into C (``CYTHON_MODULES``);
 they run the same code ~10 % faster.  Each build records the sha256 of every source it
@@ -39,6 +40,16 @@ CYTHON_BUILD_DIR = "build/cython"
 
 # The PDF reader's loops over page objects, characters and table cells (plain C, no library to link).
 pdf_loops = Extension("parsers.formats._pdf_loops", ["parsers/formats/_pdf_loops.c"])
+
+
+def html_cells_extension() -> Extension:
+    """The HTML reader's cells read from lxml's tree: compiled against the headers lxml ships (its
+    ``etree.h`` and libxml2's), which is why lxml is a build requirement."""
+    import lxml
+
+    return Extension(
+        "parsers.formats._html_cells", ["parsers/formats/_html_cells.c"], include_dirs=lxml.get_include()
+    )
 
 
 def source_sha256(path: str) -> str:
@@ -94,4 +105,4 @@ class BuildExtRecordingSources(build_ext):
         manifest.write_text(json.dumps(compiled_sources, indent=1, sort_keys=True) + "\n")
 
 
-setup(ext_modules=[pdf_loops, *cython_modules], cmdclass={"build_ext": BuildExtRecordingSources})
+setup(ext_modules=[pdf_loops, html_cells_extension(), *cython_modules], cmdclass={"build_ext": BuildExtRecordingSources})

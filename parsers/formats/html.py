@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import html
-import itertools
-import operator
 import re
 import string
 from html.entities import html5
@@ -23,8 +21,14 @@ from typing import NamedTuple
 from lxml import etree
 
 from parsers.decode import decode
+
+try:
+    from parsers.formats import _html_cells
+except ImportError as exc:  # a checkout used without installing the project, or a stale build
+    raise ImportError(f"the HTML reader's table expansion (parsers/formats/_html_cells.c) is not built: {exc}; "
+                      "run `pip install -e .` in the project") from exc
 from parsers.model import Document, Grid, GridCell, Paragraph, Status
-from parsers.report.labels import _CELL_DEFAULTS, collapse, grid_cell, halfwidth, join_lines
+from parsers.report.labels import _CELL_DEFAULTS, collapse, halfwidth, join_lines
 
 #: Where CMSs put the article, most specific first: (attribute, test on its value).
 BODY_RULES = (
@@ -141,7 +145,6 @@ _ICON = re.compile(
 MAX_SPAN = 60
 #: Largest expanded table (the applications table has about 300 cells).
 MAX_TABLE_CELLS = 20_000
-_new_grid_cell = object.__new__
 #: ``str(c + 1)`` of the columns of usual tables.
 _COLUMN_NUMBERS = tuple(str(column) for column in range(1, 101))
 
@@ -680,84 +683,40 @@ def _span(value: str | None, limit: int) -> int:
     return max(1, min(int(digits), limit)) if digits else 1
 
 
+def read_cell(cell) -> tuple[str, bool, str | None, str | None]:
+    """(text, nested, rowspan, colspan) of a td/th element read through lxml's API: what
+    ``_html_cells`` reads from the tree in C, and how it reads a cell holding a node an HTML tree does
+    not have (an entity reference).
+
+    The text of every text node inside, whether the cell has children, and the first rowspan and
+    colspan attributes (``None`` when absent).
+    """
+    rowspan = colspan = None
+    for name, value in cell.items():
+        if name == "rowspan":
+            if rowspan is None:
+                rowspan = value
+        elif name == "colspan" and colspan is None:
+            colspan = value
+    return _tostring(cell, method="text", encoding=str, with_tail=False), bool(len(cell)), rowspan, colspan
+
+
 def expand_table(table, source: str, rows: list | None = None, warnings: list[str] | None = None) -> Grid:
     """Rows of ``table`` with rowspan/colspan expanded; copies carry ``origin`` (one shared object per merged cell).
 
-    A table that would expand beyond :data:`MAX_TABLE_CELLS` (a span bomb, not a report) is cut
-    there, with a warning.
+    Rows without any text are left out.  A table that would expand beyond :data:`MAX_TABLE_CELLS`
+    (a span bomb, not a report) is cut there, with a warning.  The expansion is C
+    (``_html_cells.c``): this runs for every cell of every table.
     """
     rows = _own_rows(table) if rows is None else rows
-    height = len(rows)
-    placed: list[dict[int, GridCell]] = [{} for _ in rows]  # per row: column → cell
-    count = 0
-    width = 0
-    # cell_text and grid_cell inlined: this loop runs for every cell of every table
-    new_cell, defaults = _new_grid_cell, _CELL_DEFAULTS
-    numbers, known = _COLUMN_NUMBERS, len(_COLUMN_NUMBERS)
-    for r, row in enumerate(rows):
-        if count > MAX_TABLE_CELLS:
-            height = r
-            if warnings is not None:
-                warnings.append(
-                    f"{source}: more than {MAX_TABLE_CELLS} cells once merged cells are expanded; cut at row {r}"
-                )
-            break
-        own = placed[r]
-        c = 0
-        prefix = f"{source} row {r + 1} col "
-        for cell in row:
-            tag = cell.tag
-            if tag != "td" and tag != "th":
-                continue
-            while c in own:
-                c += 1
-            if not len(cell):
-                text = cell.text
-                if text is None:
-                    text = ""
-                elif not text.isalnum():  # letters and digits only: nothing to collapse
-                    text = collapse(text)
-            else:
-                text = _tostring(cell, method="text", encoding=str, with_tail=False).strip(_PADDING)
-                if text and not text.isalnum():  # letters and digits only: no space for sure
-                    words = text.split(None, 1)  # _has_space(text)
-                    if len(words) != 1 or len(words[0]) != len(text):
-                        text = cell_text(cell)
-            where = prefix + (numbers[c] if c < known else str(c + 1))
-            # cell.get("rowspan"), cell.get("colspan") in one call: most cells have no attribute at all
-            rowspan_attribute = colspan_attribute = None
-            for name, value in cell.items():
-                if name == "rowspan":
-                    if rowspan_attribute is None:
-                        rowspan_attribute = value
-                elif name == "colspan" and colspan_attribute is None:
-                    colspan_attribute = value
-            made = own[c] = new_cell(GridCell)
-            fields = made.__dict__
-            fields.update(defaults)
-            fields["text"] = text
-            fields["source"] = where
-            count += 1
-            if rowspan_attribute or colspan_attribute:
-                rowspan = _span(rowspan_attribute, min(MAX_SPAN, height - r)) if rowspan_attribute else 1
-                colspan = _span(colspan_attribute, MAX_SPAN) if colspan_attribute else 1
-                if rowspan > 1 or colspan > 1:
-                    copy = grid_cell(text, where, (r, c))
-                    for dr in range(rowspan):
-                        below = placed[r + dr]
-                        for dc in range(colspan):
-                            if (dr or dc) and c + dc not in below:
-                                below[c + dc] = copy
-                                count += 1
-                c += colspan
-            else:
-                c += 1
-        if c > width:
-            width = c
-    blank = GridCell("", source)
-    columns, repeat = range(width), itertools.repeat
-    grid_rows = [list(map(own.get, columns, repeat(blank, width))) for own in placed[:height]]
-    return Grid(rows=[row for row in grid_rows if any(map(_TEXT, row))], source=source)
+    grid_rows, cut = _html_cells.expand_rows(rows, source, GridCell("", source), MAX_TABLE_CELLS, MAX_SPAN)
+    if cut is not None and warnings is not None:
+        warnings.append(
+            f"{source}: more than {MAX_TABLE_CELLS} cells once merged cells are expanded; cut at row {cut}"
+        )
+    return Grid(rows=grid_rows, source=source)
 
 
-_TEXT = operator.attrgetter("text")
+_html_cells.configure(GridCell, _CELL_DEFAULTS, collapse, cell_text, read_cell, _span, _COLUMN_NUMBERS, _PADDING)
+
+
