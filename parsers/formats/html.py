@@ -21,14 +21,14 @@ from typing import NamedTuple
 from lxml import etree
 
 from parsers.decode import decode
+from parsers.model import Document, Grid, GridCell, Paragraph, Status
+from parsers.report.labels import _CELL_DEFAULTS, collapse, halfwidth, join_lines
 
 try:
     from parsers.formats import _html_cells
 except ImportError as exc:  # a checkout used without installing the project, or a stale build
     raise ImportError(f"the HTML reader's table expansion (parsers/formats/_html_cells.c) is not built: {exc}; "
                       "run `pip install -e .` in the project") from exc
-from parsers.model import Document, Grid, GridCell, Paragraph, Status
-from parsers.report.labels import _CELL_DEFAULTS, collapse, halfwidth, join_lines
 
 #: Where CMSs put the article, most specific first: (attribute, test on its value).
 BODY_RULES = (
