@@ -325,6 +325,43 @@ typedef struct {
     PyObject *source;
 } Expansion;
 
+/* The copies of the cell placed at (r, c) over the rows and columns it spans, where no cell is placed
+ * yet; its colspan, or -1 on an error. */
+static Py_ssize_t spread(Expansion *grid, const Cell *cell, Py_ssize_t r, Py_ssize_t c, PyObject *text,
+                         PyObject *where) {
+    /* an empty attribute counts as none, as in Python */
+    int has_rowspan = cell->rowspan && PyUnicode_GET_LENGTH(cell->rowspan);
+    int has_colspan = cell->colspan && PyUnicode_GET_LENGTH(cell->colspan);
+    if (!has_rowspan && !has_colspan)
+        return 1;
+    Py_ssize_t below = grid->height - r;
+    Py_ssize_t rowspan = has_rowspan ? span(cell->rowspan, grid->max_span < below ? grid->max_span : below) : 1;
+    Py_ssize_t colspan = has_colspan && rowspan > 0 ? span(cell->colspan, grid->max_span) : 1;
+    if (rowspan < 0 || colspan < 0)
+        return -1;
+    if (rowspan == 1 && colspan == 1)
+        return 1;
+    PyObject *origin = Py_BuildValue("(nn)", r, c);
+    PyObject *copy = origin ? new_grid_cell(text, where, origin) : NULL;
+    Py_XDECREF(origin);
+    if (!copy)
+        return -1;
+    for (Py_ssize_t dr = 0; dr < rowspan; dr++) {
+        PlacedRow *target = &grid->rows[r + dr];
+        for (Py_ssize_t dc = 0; dc < colspan; dc++) {
+            if ((dr || dc) && !is_placed(target, c + dc)) {
+                if (place(target, c + dc, copy) < 0) {
+                    Py_DECREF(copy);
+                    return -1;
+                }
+                grid->count++;
+            }
+        }
+    }
+    Py_DECREF(copy);
+    return colspan;
+}
+
 /* Every td/th of one row placed on the grid at row `r`. */
 static int expand_row(Expansion *grid, PyObject *row, Py_ssize_t r, Buffer *buffer) {
     if (!PyObject_TypeCheck(row, element_type)) {
@@ -370,43 +407,13 @@ static int expand_row(Expansion *grid, PyObject *row, Py_ssize_t r, Buffer *buff
             goto done;
         }
         grid->count++;
-        /* an empty attribute counts as none, as in Python */
-        int has_rowspan = cell.rowspan && PyUnicode_GET_LENGTH(cell.rowspan);
-        int has_colspan = cell.colspan && PyUnicode_GET_LENGTH(cell.colspan);
-        Py_ssize_t rowspan = 1, colspan = 1;
-        if (has_rowspan || has_colspan) {
-            Py_ssize_t below = grid->height - r;
-            if (has_rowspan && (rowspan = span(cell.rowspan, grid->max_span < below ? grid->max_span : below)) < 0)
-                status = -1;
-            if (status == 0 && has_colspan && (colspan = span(cell.colspan, grid->max_span)) < 0)
-                status = -1;
-            if (status == 0 && (rowspan > 1 || colspan > 1)) {
-                PyObject *origin = Py_BuildValue("(nn)", r, c);
-                PyObject *copy = origin ? new_grid_cell(text, where, origin) : NULL;
-                Py_XDECREF(origin);
-                if (!copy)
-                    status = -1;
-                for (Py_ssize_t dr = 0; status == 0 && dr < rowspan; dr++) {
-                    PlacedRow *target = &grid->rows[r + dr];
-                    for (Py_ssize_t dc = 0; dc < colspan; dc++) {
-                        if ((dr || dc) && !is_placed(target, c + dc)) {
-                            if (place(target, c + dc, copy) < 0) {
-                                status = -1;
-                                break;
-                            }
-                            grid->count++;
-                        }
-                    }
-                }
-                Py_XDECREF(copy);
-            }
-        }
-        c += colspan;
+        Py_ssize_t colspan = spread(grid, &cell, r, c, text, where);
         Py_DECREF(text);
         Py_DECREF(where);
         cell_clear(&cell);
-        if (status < 0)
+        if (colspan < 0)
             goto done;
+        c += colspan;
     }
     if (c > grid->width)
         grid->width = c;
