@@ -105,4 +105,7 @@ class BuildExtRecordingSources(build_ext):
         manifest.write_text(json.dumps(compiled_sources, indent=1, sort_keys=True) + "\n")
 
 
-setup(ext_modules=[pdf_loops, html_cells_extension(), *cython_modules], cmdclass={"build_ext": BuildExtRecordingSources})
+setup(
+    ext_modules=[pdf_loops, html_cells_extension(), *cython_modules],
+    cmdclass={"build_ext": BuildExtRecordingSources},
+)
