@@ -164,12 +164,18 @@ static int read_from_tree(const xmlNode *node, Buffer *buffer, Cell *cell) {
     return 0;
 }
 
-static int read_through_lxml(PyObject *row, Py_ssize_t position, Cell *cell) {
+/* function(row[position]): the cell handed to the reader's Python. */
+static PyObject *call_on_cell(PyObject *function, PyObject *row, Py_ssize_t position) {
     PyObject *element = PySequence_GetItem(row, position);
     if (!element)
-        return -1;
-    PyObject *read = PyObject_CallOneArg(read_cell, element);
+        return NULL;
+    PyObject *result = PyObject_CallOneArg(function, element);
     Py_DECREF(element);
+    return result;
+}
+
+static int read_through_lxml(PyObject *row, Py_ssize_t position, Cell *cell) {
+    PyObject *read = call_on_cell(read_cell, row, position);
     if (!read)
         return -1;
     PyObject *text, *nested, *rowspan, *colspan;
@@ -236,12 +242,7 @@ static PyObject *settled_text(const Cell *cell, PyObject *row, Py_ssize_t positi
     if (!text || is_alnum(text) || !has_space(text))
         return text;
     Py_DECREF(text);
-    PyObject *element = PySequence_GetItem(row, position);
-    if (!element)
-        return NULL;
-    text = PyObject_CallOneArg(cell_text, element);
-    Py_DECREF(element);
-    return text;
+    return call_on_cell(cell_text, row, position);
 }
 
 /* ---------------------------------------------------------------- the grid */
