@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
-from crawl_test_helpers import crawl, query
+from crawl_test_helpers import crawl, query, xxgknb
 
 from xxgknb.sample_portal import SamplePortal
 
@@ -88,11 +90,17 @@ def test_recrawl_unchanged_edited_removed(own_portal, tmp_path):
     )
     assert status == [(1, 1)]
 
+    # 3. Rebuilt from the WARC files alone, the corpus knows the same report is gone: the end-of-crawl
+    # record's listing says so, without the crawler's database.
+    fresh = tmp_path / "fresh"
+    shutil.copytree(data / "warc", fresh / "warc")
+    xxgknb("build", "--data", str(fresh), "--quiet")
+    rebuilt = query(fresh, "SELECT url, gone_since IS NOT NULL FROM reports WHERE gone = 1")
+    assert rebuilt == [(removed["url"], 1)]
+
 
 def test_most_reports_vanishing_at_once_is_not_taken_as_removal(tmp_path):
     """A redesign that hides the column looks like "every report removed": nothing is marked gone."""
-    from crawl_test_helpers import xxgknb
-
     with SamplePortal(port=0, seed=1) as portal:
         site = next(s for s in portal.sites if s["id"] == "trs-city")
         args = ["crawl", "--no-politeness", "-q", "--data", str(tmp_path), "--url", site["start_url"]]
