@@ -72,6 +72,9 @@ class BuildSummary:
     rejected: int = 0
     gone: int = 0
     seconds: float = 0.0
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock time of each step, in order: ``index`` (the WARC files), ``parse`` (examining,
+    parsing and writing the documents), ``finish`` (marking gone reports, restoring crawl status)."""
     parent_cpu_seconds: float = 0.0
     """CPU time of this process during the build: indexing, dispatching, writing."""
     worker_cpu_seconds: float = 0.0
@@ -119,6 +122,7 @@ def build(
             _read_in_workers, workers=workers, time_limit=time_limit, memory_limit_mb=memory_limit_mb
         )
     )
+    summary.phase_seconds["index"] = time.monotonic() - started
     parser_version = corpus.current_parser_version()
 
     def record(outcome: corpus.WriteOutcome) -> None:
@@ -171,9 +175,11 @@ def build(
             summary.parsed += 1
         batch.add(version, result.report)
     batch.commit()
+    summary.phase_seconds["parse"] = time.monotonic() - started - summary.phase_seconds["index"]
     summary.gone = mark_gone_reports(db, data_dir)
     restore_crawl_status(db, data_dir)
     summary.seconds = time.monotonic() - started
+    summary.phase_seconds["finish"] = summary.seconds - sum(summary.phase_seconds.values())
     cpu_after = _cpu_seconds()
     summary.parent_cpu_seconds = cpu_after[0] - cpu_before[0]
     summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]

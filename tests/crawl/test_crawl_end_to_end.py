@@ -144,6 +144,11 @@ def test_build_is_idempotent_and_rebuilds_from_warc_alone(crawled, tmp_path):
     again = xxgknb("build", "--data", str(data), "--quiet")
     # Nothing new or updated (a parser changed since the first build would only "reparse").
     assert re.search(r"\b\d+ (new|updated)\b", again.stdout) is None, again.stdout
+    # The summary times each step, and the steps make up the whole.
+    timing = re.search(r"\((\d+\.\d)s: index (\d+\.\d)s, parse (\d+\.\d)s, finish (\d+\.\d)s;", again.stdout)
+    assert timing is not None, again.stdout
+    total, *phases = (float(seconds) for seconds in timing.groups())
+    assert abs(total - sum(phases)) <= 0.2
     assert query(data, "SELECT url, sha256, version FROM reports ORDER BY url") == before
     # Only the WARC files: the corpus comes back the same, with no network (the portal is not asked).
     fresh = tmp_path / "fresh"

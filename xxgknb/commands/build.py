@@ -32,10 +32,12 @@ def run_build(
     summary = build(data_dir, workers=jobs, time_limit=time_limit, memory_limit_mb=memory_limit, on_outcome=show)
     for message in summary.warc_messages:
         click.echo(f"  archive: {message}", err=True)
+    phases = ", ".join(f"{phase} {seconds:.1f}s" for phase, seconds in summary.phase_seconds.items())
     actions = ", ".join(f"{count} {action}" for action, count in sorted(summary.actions.items())) or "nothing new"
     click.echo(
         f"Built corpus: {summary.candidates} archived documents considered, {summary.parsed} parsed: {actions}; "
-        f"{summary.gone} marked gone ({summary.seconds:.1f}s; CPU {summary.parent_cpu_seconds:.1f}s in this process, "
+        f"{summary.gone} marked gone ({summary.seconds:.1f}s: {phases}; "
+        f"CPU {summary.parent_cpu_seconds:.1f}s in this process, "
         f"{summary.worker_cpu_seconds:.1f}s in the parse workers; malloc: {allocator_in_use()})"
     )
     return summary
