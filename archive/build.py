@@ -446,11 +446,7 @@ def restore_crawl_status(db: sqlite_utils.Database, data_dir: Path) -> int:
         "AND NOT EXISTS (SELECT 1 FROM crawls c WHERE c.crawl_id = w.crawl_id AND c.portal_id = w.portal_id "
         "AND c.finished_at IS NOT NULL)"
     ).fetchall():
-        archived = read_record(data_dir / warc_file, offset)
-        try:
-            end = json.loads(archived.raw_payload) if archived is not None else None
-        except ValueError:
-            end = None
+        end = _crawl_end(data_dir, warc_file, offset)
         if not end or not isinstance(end.get("status"), dict):
             continue
         if isinstance(end.get("portal"), dict) and end["portal"].get("id"):
@@ -492,11 +488,14 @@ def mark_gone_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
     for url, portal_id, fetched_at in db.execute(
         "SELECT url, portal_id, fetched_at FROM reports WHERE gone = 0 AND portal_id IS NOT NULL ORDER BY portal_id"
     ):
-        finished_at = latest.get(portal_id, (None,))[0]
-        if finished_at is None or (fetched_at is not None and fetched_at >= finished_at):
+        crawl = latest.get(portal_id)
+        if crawl is None:
+            continue
+        finished_at, ends = crawl
+        if fetched_at is not None and fetched_at >= finished_at:
             continue
         if portal_id != listing_of:
-            listing_of, listed = portal_id, _listing(data_dir, latest[portal_id][1])
+            listing_of, listed = portal_id, _listing(data_dir, ends)
         if url not in listed:
             unlisted.append((url, finished_at))
     marked = sum(corpus.mark_gone(db, url, finished_at) for url, finished_at in unlisted)
@@ -546,6 +545,7 @@ def _listing(data_dir: Path, ends: list[tuple[str, int]]) -> frozenset[str]:
 
 
 def _crawl_end(data_dir: Path, warc_file: str, offset: int) -> dict | None:
+    """The end-of-crawl record at ``offset`` of ``warc_file``; ``None`` when it cannot be read as one."""
     archived = read_record(data_dir / warc_file, offset)
     if archived is None:
         return None
