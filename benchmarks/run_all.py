@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -53,6 +54,9 @@ XXGKNB = (
     else [str(Path(PYTHON).parent / "xxgknb")]
 )
 RESULT_PREFIX = "RESULT "
+#: The step times in the summary line of ``xxgknb build``: ``(297.7s: index 4.9s, parse 292.2s, finish 0.6s;``.
+BUILD_STEPS = re.compile(r"^Built corpus: .*\([\d.]+s: ((?:\w+ [\d.]+s(?:, )?)+);")
+STEP_TIME = re.compile(r"(\w+) ([\d.]+)s")
 PROGRESS_SECONDS = 20
 #: documents per format the single-core parse step times (the same ones for the alternatives)
 PARSE_SAMPLE = {"html": 400, "text": 200, "pdf": 120, "docx": 120}
@@ -89,6 +93,8 @@ def run_step(name: str, command: list[str], log_dir: Path, progress: Path | None
     for line in output.splitlines():
         if line.startswith(RESULT_PREFIX):
             result = json.loads(line[len(RESULT_PREFIX) :])
+        elif steps := BUILD_STEPS.search(line):
+            result["steps"] = {name: float(seconds) for name, seconds in STEP_TIME.findall(steps.group(1))}
     if process.returncode != 0:
         result["error"] = f"exit status {process.returncode}"
         print(f"{name} failed: see {log_dir / (name.replace(' ', '-') + '.log')}", file=sys.stderr)
@@ -452,6 +458,9 @@ def table(size: int, results: dict, cores: int) -> str:
             _fmt(build.get("peak_rss_mb"), " MB"),
         )
     )
+    if build.get("steps"):
+        steps = " / ".join(f"{seconds:.1f}" for seconds in build["steps"].values())
+        rows.append((f"  steps: {' / '.join(build['steps'])}", f"{steps} s", ""))
     halves = rate_halves(build.get("progress") or [], build.get("reports") or 0)
     if halves:
         rows.append(("  rate, 1st / 2nd half of the reports", f"{halves[0]:.1f} / {halves[1]:.1f} reports/s", ""))
