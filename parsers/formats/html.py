@@ -27,8 +27,10 @@ from parsers.report.labels import _CELL_DEFAULTS, collapse, halfwidth, join_line
 try:
     from parsers.formats import _html_cells
 except ImportError as exc:  # a checkout used without installing the project, or a stale build
-    raise ImportError(f"the HTML reader's table expansion (parsers/formats/_html_cells.c) is not built: {exc}; "
-                      "run `pip install -e .` in the project") from exc
+    raise ImportError(
+        f"the HTML reader's table expansion (parsers/formats/_html_cells.c) is not built: {exc}; "
+        "run `pip install -e .` in the project"
+    ) from exc
 
 #: Where CMSs put the article, most specific first: (attribute, test on its value).
 BODY_RULES = (
@@ -718,5 +720,3 @@ def expand_table(table, source: str, rows: list | None = None, warnings: list[st
 
 
 _html_cells.configure(GridCell, _CELL_DEFAULTS, collapse, cell_text, read_cell, _span, _COLUMN_NUMBERS, _PADDING)
-
-
