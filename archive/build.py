@@ -93,6 +93,7 @@ class _Version:
     final_url: str
     warc_file: str
     offset: int
+    length: int
     sha256: str
     fetched_at: str
     portal_id: str | None
@@ -140,6 +141,7 @@ def build(
             yield _RecordJob(
                 path_of_warc(version.warc_file),
                 version.offset,
+                version.length,
                 version.url,
                 version.role,
                 version.final_url,
@@ -206,6 +208,7 @@ class _RecordJob:
 
     warc_path: str
     offset: int
+    length: int
     url: str
     role: str
     final_url: str
@@ -227,7 +230,7 @@ def _read_and_parse(job: _RecordJob) -> _Examined | None:
     Runs in a parse worker, so the parent only dispatches and writes.  ``None``: nothing to store (a
     record that cannot be read, a page that only links to its report, a navigation page).
     """
-    archived = read_record(Path(job.warc_path), job.offset)
+    archived = read_record(Path(job.warc_path), job.offset, job.length)
     if archived is None:
         return None
     payload = archived.payload
@@ -344,7 +347,7 @@ def _versions_to_examine(db: sqlite3.Connection, parser_version: str) -> Iterato
     db.create_function("report_id", 1, corpus.report_id, deterministic=True)
     db.execute(
         "CREATE TEMP TABLE pending_versions AS "
-        "SELECT w.url, w.final_url, w.warc_file, w.offset, w.sha256, w.fetched_at, w.portal_id, w.role, "
+        "SELECT w.url, w.final_url, w.warc_file, w.offset, w.length, w.sha256, w.fetched_at, w.portal_id, w.role, "
         "w.content_type, w.link_text, "
         "r.url IS NOT NULL OR d.url IS NOT NULL AS stored, "
         "CASE WHEN r.url IS NOT NULL THEN r.sha256 ELSE d.sha256 END AS stored_sha256, "

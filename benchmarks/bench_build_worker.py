@@ -51,7 +51,8 @@ def sample_jobs(data: Path, size: int, every: int = 50) -> dict[str, list[_Recor
     connection = sqlite3.connect(f"file:{data / 'corpus.db'}?mode=ro", uri=True)
     try:
         rows = connection.execute(
-            "SELECT w.url, w.final_url, w.warc_file, w.offset, w.role, w.content_type, w.link_text, r.format "
+            "SELECT w.url, w.final_url, w.warc_file, w.offset, w.length, w.role, w.content_type, w.link_text, "
+            "r.format "
             "FROM warc_records w JOIN reports r ON r.url = w.url AND r.sha256 = w.sha256 "
             "WHERE w.role IN ('item', 'attachment') AND w.rowid % ? = ? LIMIT ?",
             [every, 7 % every, size],  # the 7th record of every `every`, the sample of earlier figures
@@ -59,10 +60,10 @@ def sample_jobs(data: Path, size: int, every: int = 50) -> dict[str, list[_Recor
     finally:
         connection.close()
     jobs: dict[str, list[_RecordJob]] = collections.defaultdict(list)
-    for url, final_url, warc_file, offset, role, content_type, link_text, fmt in rows:
+    for url, final_url, warc_file, offset, length, role, content_type, link_text, fmt in rows:
         path = data / warc_file
         jobs[fmt].append(
-            _RecordJob(str(path), offset, url, role, final_url, content_type, link_text, portal_region(path))
+            _RecordJob(str(path), offset, length, url, role, final_url, content_type, link_text, portal_region(path))
         )
     return jobs
 
@@ -113,7 +114,11 @@ def library_floor(fmt: str, jobs: list[_RecordJob], rounds: int) -> float | None
     work = LIBRARY_WORK.get(fmt)
     if work is None:
         return None
-    return best_cpu_per_job(jobs, lambda job: work(read_record(Path(job.warc_path), job.offset).payload), rounds)
+
+    def read_back(job: _RecordJob) -> object:
+        return work(read_record(Path(job.warc_path), job.offset, job.length).payload)
+
+    return best_cpu_per_job(jobs, read_back, rounds)
 
 
 @dataclass(frozen=True)
@@ -163,15 +168,21 @@ def main() -> None:
     costs = measure(args.data, args.sample, args.every, args.rounds, args.forget_templates)
     if not costs:
         raise SystemExit(f"{args.data}: no built reports to sample (build the corpus first)")
-    print(f"{'format':8} {'documents':>9} {'share':>6} {'ms CPU/doc':>11} {'ms per report built':>19}"
-          f" {'library floor ms/doc':>20} {'ours ms/doc':>11}")
+    print(
+        f"{'format':8} {'documents':>9} {'share':>6} {'ms CPU/doc':>11} {'ms per report built':>19}"
+        f" {'library floor ms/doc':>20} {'ours ms/doc':>11}"
+    )
     for c in costs:
         floor = f"{'—':>20}" if c.floor_ms is None else f"{c.floor_ms:20.2f}"  # a converter's format: all ours
-        print(f"{c.fmt:8} {c.documents:9d} {c.share:6.1%} {c.cpu_ms:11.2f} {c.share * c.cpu_ms:19.2f}"
-              f" {floor} {c.ours_ms:11.2f}")
+        print(
+            f"{c.fmt:8} {c.documents:9d} {c.share:6.1%} {c.cpu_ms:11.2f} {c.share * c.cpu_ms:19.2f}"
+            f" {floor} {c.ours_ms:11.2f}"
+        )
     cpu, floor = per_report(costs)
-    print(f"{'all':8} {sum(c.documents for c in costs):9d} {1:6.0%} {cpu:11.2f} {cpu:19.2f} {floor:20.2f}"
-          f" {cpu - floor:11.2f}")
+    print(
+        f"{'all':8} {sum(c.documents for c in costs):9d} {1:6.0%} {cpu:11.2f} {cpu:19.2f} {floor:20.2f}"
+        f" {cpu - floor:11.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -85,6 +85,23 @@ def test_warc_roundtrip_with_roles_and_content_encoding(tmp_path):
     assert valid_length(path) == path.stat().st_size
 
 
+def test_a_record_read_with_its_indexed_length_is_the_record_whatever_the_length_says(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    refs = _write_sample(path)
+    second = refs[1]
+    assert second.length > 0
+    expected = read_record(path, second.offset)
+    # The right length, one too many (the next record's first byte), one too few, past the file's end,
+    # and two whole records: each gives the one record at the offset, read in one piece or the usual way.
+    for length in (second.length, second.length + 1, second.length - 1, 10**9, second.length + refs[2].length):
+        record = read_record(path, second.offset, length)
+        assert record is not None, length
+        assert (record.url, record.length, record.payload) == (expected.url, second.length, expected.payload), length
+        assert record.http_headers == expected.http_headers and record.warc_headers == expected.warc_headers
+    # A length that points into the middle of a record reads no record, as the offset alone does.
+    assert read_record(path, second.offset + 3, second.length) is None
+
+
 @pytest.mark.parametrize("cut", [1, 10, 100, -5])
 def test_truncated_last_record_is_detected_and_cut_back(tmp_path, cut):
     path = tmp_path / "a.warc.gz"
