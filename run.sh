@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(build-essential python3-dev libmimalloc2.0 libreoffice-writer-nogui libreoffice-calc-nogui chromium chromium-driver redis-server
+APT_PACKAGES=(build-essential python3 python3-dev python3-venv libmimalloc2.0 libreoffice-writer-nogui libreoffice-calc-nogui chromium chromium-driver redis-server
               tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk fonts-arphic-uming fonts-wqy-zenhei poppler-utils)
 
 setup_system() {
@@ -23,8 +23,27 @@ setup_system() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The interpreter of the venv: Debian's python3 where there is one.  Debian builds its interpreter
+# with profile-guided and link-time optimisation and links libpython into it statically; a CPython
+# built from source with default options (pyenv's, say, often first on PATH) ran the same corpus
+# build with 8-15 % more CPU (docs/scale.md, "Seventeenth session").  XXGKNB_PYTHON overrides it.
+choose_python() {
+  if [ -n "${XXGKNB_PYTHON:-}" ]; then echo "$XXGKNB_PYTHON"
+  elif [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo /usr/bin/python3
+  else echo python3; fi
+}
+
 setup_python() {
-  [ -x .venv/bin/python ] || python3 -m venv .venv
+  local python home
+  python="$(choose_python)"
+  home="$("$python" -c 'import os, sys; print(os.path.dirname(os.path.abspath(sys._base_executable)))')"
+  # A venv made from another interpreter is made again (its packages are reinstalled below).
+  if [ -x .venv/bin/python ] && ! grep -qx "home = $home" .venv/pyvenv.cfg 2>/dev/null; then
+    echo "Making .venv again from $python (it was made from another interpreter)"
+    rm -rf .venv
+  fi
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
   local stamp=.venv/.xxgknb-installed
   # The C sources and setup.py's Cython modules are built by the install, so a changed one needs it too;
   # a compiled parser module whose .py changed since (an edit, a pull) is compiled again.

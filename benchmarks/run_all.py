@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import random
 import re
 import shutil
@@ -432,8 +433,19 @@ def _fmt(value, unit: str = "") -> str:
     return f"{value:,}{unit}" if isinstance(value, int) else f"{value:,.1f}{unit}"
 
 
+def interpreter() -> str:
+    """Which Python ran the figures: the same code on another build of CPython takes other times
+    (a from-source build with default options needed 8-15 % more CPU than Debian's; docs/scale.md)."""
+    try:
+        shared = "libpython" in Path("/proc/self/maps").read_text()
+    except OSError:
+        shared = None
+    linking = {True: ", libpython a shared library", False: ", libpython linked in", None: ""}[shared]
+    return f"Python {platform.python_version()} at {os.path.realpath(sys._base_executable)}{linking}"
+
+
 def table(size: int, results: dict, cores: int) -> str:
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str]] = [("interpreter", interpreter(), "")]
     synth = results.get("synth", {})
     rows.append(
         (
