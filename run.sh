@@ -25,8 +25,8 @@ setup_system() {
 
 # The interpreter of the venv: Debian's python3 where there is one.  Debian builds its interpreter
 # with profile-guided and link-time optimisation and links libpython into it statically; a CPython
-# built from source with default options (pyenv's, say, often first on PATH) ran the same corpus
-# build with 8-15 % more CPU (docs/scale.md, "Seventeenth session").  XXGKNB_PYTHON overrides it.
+# built from source with default options (pyenv's, say, often first on PATH) needed about 8 % more
+# CPU for the same corpus build (docs/scale.md, "Sixteenth session").  XXGKNB_PYTHON overrides it.
 choose_python() {
   if [ -n "${XXGKNB_PYTHON:-}" ]; then echo "$XXGKNB_PYTHON"
   elif [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then

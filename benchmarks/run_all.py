@@ -435,7 +435,7 @@ def _fmt(value, unit: str = "") -> str:
 
 def interpreter() -> str:
     """Which Python ran the figures: the same code on another build of CPython takes other times
-    (a from-source build with default options needed 8-15 % more CPU than Debian's; docs/scale.md)."""
+    (a from-source build with default options needed about 8 % more CPU than Debian's; docs/scale.md)."""
     try:
         shared = "libpython" in Path("/proc/self/maps").read_text()
     except OSError:
