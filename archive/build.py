@@ -36,7 +36,7 @@ from archive import corpus
 from archive.convert import parse_with_conversions
 from archive.crawlstate import CrawlState, FileToIndex, IndexEntries, corpus_path, read_index_entries
 from archive.parallel import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, read_ahead, run_many
-from archive.warc import read_record
+from archive.warc import prefetch_record, read_record
 from parsers.cms.article import document_type, read_article_page
 from parsers.cms.classify import ATTACHMENT_HOLDER, REPORT
 from parsers.model import Report, Status
@@ -138,8 +138,11 @@ def build(
         for version in _pending_versions(corpus_path(data_dir), parser_version):
             summary.candidates += 1
             versions.append(version)
+            path = path_of_warc(version.warc_file)
+            # Handed to a worker now, read by it a few documents later: the disk reads meanwhile.
+            prefetch_record(path, version.offset, version.length)
             yield _RecordJob(
-                path_of_warc(version.warc_file),
+                path,
                 version.offset,
                 version.length,
                 version.url,

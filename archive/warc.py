@@ -458,6 +458,26 @@ def read_record(path: Path, offset: int, length: int | None = None) -> ArchivedR
     return None
 
 
+def prefetch_record(path: Path | str, offset: int, length: int) -> None:
+    """Ask the kernel to start reading a record's bytes into the page cache, and return at once.
+
+    For whoever will :func:`read_record` it a little later: a build reads records in the order of
+    the reports' ids, which is no order at all on disk, and an archive larger than the machine's
+    memory (1.5 M reports are ~50 GB of WARC) is mostly not in the page cache, so every read would
+    wait for the disk with a core idle.  A file that cannot be opened is left to the read to report.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.posix_fadvise(descriptor, offset, length, os.POSIX_FADV_WILLNEED)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
 def _read_whole_member(path: Path, offset: int, length: int) -> ArchivedRecord | None:
     try:
         descriptor = os.open(path, os.O_RDONLY)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gzip
+import mmap
+import os
+import time
 
 import pytest
 from scrapy.utils.test import get_crawler
 
-from archive.warc import WarcWriter, iter_records, read_record, repair, valid_length
+from archive.warc import WarcWriter, iter_records, prefetch_record, read_record, repair, valid_length
 from spiders.portal import PortalSpider
 from spiders.registry import RegistryError, load, validate
 
@@ -100,6 +104,46 @@ def test_a_record_read_with_its_indexed_length_is_the_record_whatever_the_length
         assert record.http_headers == expected.http_headers and record.warc_headers == expected.warc_headers
     # A length that points into the middle of a record reads no record, as the offset alone does.
     assert read_record(path, second.offset + 3, second.length) is None
+
+
+def _resident_pages(path, start: int, length: int) -> int:
+    """How many pages of ``path``'s bytes [start, start + length) are in the page cache (mincore)."""
+    page = mmap.PAGESIZE
+    size = path.stat().st_size
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_COPY) as mapped:
+        base = ctypes.c_char.from_buffer(mapped)  # mapping a file reads none of it
+        try:
+            first, last = start // page, (start + length - 1) // page
+            pages = (ctypes.c_ubyte * (last - first + 1))()
+            address = ctypes.addressof(base) + first * page
+            if libc.mincore(ctypes.c_void_p(address), ctypes.c_size_t((last - first + 1) * page), pages) != 0:
+                raise OSError(ctypes.get_errno(), "mincore failed")
+            return sum(flag & 1 for flag in pages)
+        finally:
+            del base
+
+
+def test_prefetching_a_record_brings_those_bytes_and_no_others_into_the_page_cache(tmp_path):
+    path = tmp_path / "big.warc.gz"
+    mb = 1 << 20
+    path.write_bytes(os.urandom(8 * mb))
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+        os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(descriptor)
+    if _resident_pages(path, 0, 8 * mb):
+        pytest.skip(f"{tmp_path}: this filesystem keeps files in memory, so there is nothing to prefetch")
+    wanted = mb // mmap.PAGESIZE
+    prefetch_record(path, 2 * mb, mb)
+    deadline = time.monotonic() + 10
+    while _resident_pages(path, 2 * mb, mb) < wanted and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _resident_pages(path, 2 * mb, mb) == wanted
+    assert _resident_pages(path, 6 * mb, mb) == 0
+    prefetch_record(tmp_path / "missing.warc.gz", 0, 100)  # left to the read to report
 
 
 @pytest.mark.parametrize("cut", [1, 10, 100, -5])
