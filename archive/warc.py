@@ -446,8 +446,8 @@ def read_record(path: Path, offset: int, length: int | None = None) -> ArchivedR
 
     ``length``, the record's length in the index, lets it be read with one system call and
     decompressed in one piece (0.12 ms per record instead of 0.16-0.19 ms reading on until the gzip
-    member ends: a build reads every record back once).  Bytes there that are not exactly one whole record are
-    read again the ordinary way, so a wrong length costs time, never a record.
+    member ends: a build reads every record back once).  Bytes there that are not exactly one whole
+    record are read again the ordinary way, so a wrong length costs time, never a record.
     """
     if length is not None and length > 0:
         record = _read_whole_member(path, offset, length)
