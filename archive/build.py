@@ -60,6 +60,9 @@ QUEUED_PER_WORKER = 8
 #: Results collected ahead of the writer.  A checkpoint's fsync stops the writer for a few hundred
 #: milliseconds, in which two workers finish some 150 documents.
 RESULTS_AHEAD = 512
+#: Records whose bytes are asked of the disk before they are handed to a worker: some 0.3 s of
+#: parsing, longer than a read waits behind the database's writeback (a worker's queue alone is ~30 ms).
+PREFETCH_AHEAD = 128
 _HTML = ("text/html", "application/xhtml")
 
 
@@ -135,14 +138,19 @@ def build(
     path_of_warc = functools.cache(lambda warc_file: str(data_dir / warc_file))
 
     def jobs(versions: deque[_Version]) -> Iterator[_RecordJob]:
-        for version in _pending_versions(corpus_path(data_dir), parser_version):
+        pending = _pending_versions(corpus_path(data_dir), parser_version)
+        coming: deque[_Version] = deque()  # asked of the disk, not yet handed to a worker
+        while True:
+            while len(coming) < PREFETCH_AHEAD and (ahead := next(pending, None)) is not None:
+                prefetch_record(path_of_warc(ahead.warc_file), ahead.offset, ahead.length)
+                coming.append(ahead)
+            if not coming:
+                return
+            version = coming.popleft()
             summary.candidates += 1
             versions.append(version)
-            path = path_of_warc(version.warc_file)
-            # Handed to a worker now, read by it a few documents later: the disk reads meanwhile.
-            prefetch_record(path, version.offset, version.length)
             yield _RecordJob(
-                path,
+                path_of_warc(version.warc_file),
                 version.offset,
                 version.length,
                 version.url,
