@@ -77,6 +77,7 @@ def run_step(name: str, command: list[str], log_dir: Path, progress: Path | None
     ``progress``: a corpus whose report count is sampled every :data:`PROGRESS_SECONDS` while the
     step runs, to show whether the rate holds as the corpus grows."""
     print(f"[{time.strftime('%H:%M:%S')}] {name} …", file=sys.stderr, flush=True)
+    machine_before = machine_times()
     started = time.monotonic()
     samples: list[tuple[float, int]] = []
     stop = threading.Event()
@@ -104,12 +105,30 @@ def run_step(name: str, command: list[str], log_dir: Path, progress: Path | None
     # CPU time of the step and of every worker it waited for: on a shared machine the honest
     # measure of work, where wall time also counts other people's processes.
     result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 1)
+    if machine_before is not None and (machine_after := machine_times()) is not None:
+        result["machine"] = {kind: round(machine_after[kind] - machine_before[kind], 1) for kind in machine_after}
     if samples:
         result["progress"] = samples
     print(
         f"[{time.strftime('%H:%M:%S')}] {name}: {json.dumps(result, ensure_ascii=False)}", file=sys.stderr, flush=True
     )
     return result
+
+
+def machine_times() -> dict[str, float] | None:
+    """Core-seconds the whole machine has spent idle, waiting for the disk, and stolen by its
+    hypervisor (``/proc/stat``), or ``None`` where there is no such file.
+
+    On a virtual machine the host may run other guests on our cores: that time (*steal*) is neither
+    the build's CPU nor idle, and it is what makes the same build take 10 % longer one hour than the next.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    # cpu  user nice system idle iowait irq softirq steal ...
+    return {"idle": int(fields[4]) / tick, "iowait": int(fields[5]) / tick, "steal": int(fields[8]) / tick}
 
 
 def _sample_reports(db_path: Path, started: float, samples: list, stop: threading.Event) -> None:
@@ -503,6 +522,16 @@ def table(size: int, results: dict, cores: int) -> str:
         # Below the number of cores either when the build waits on itself or when others use the machine.
         busy = build["cpu_seconds"] / build["seconds"]
         rows.append(("  cores kept busy (CPU / wall)", f"{busy:.2f} of {cores}", ""))
+    if build.get("machine"):
+        rows.append(
+            (
+                "  machine's other core-seconds meanwhile",
+                "idle {idle:.1f}, waiting for the disk {iowait:.1f}, stolen by the hypervisor {steal:.1f}".format(
+                    **build["machine"]
+                ),
+                "",
+            )
+        )
     pub = results.get("publish", {})
     rows.append(
         (
