@@ -659,9 +659,7 @@ def main() -> None:
             build["rejected"] = conn.execute("select count(*) from rejected_documents").fetchone()[0]
             conn.close()
             results["build"] = build
-            results["build-floor"] = run_step(
-                "build floor", self_step("build-floor", "--work", str(work)), work
-            )
+            results["build-floor"] = run_step("build floor", self_step("build-floor", "--work", str(work)), work)
         if "publish" not in args.skip:
             results["publish"] = run_step("publish", self_step("publish", "--work", str(work)), work)
         if "datasette" not in args.skip and results.get("publish", {}).get("full_path"):
