@@ -131,6 +131,24 @@ def machine_times() -> dict[str, float] | None:
     return {"idle": int(fields[4]) / tick, "iowait": int(fields[5]) / tick, "steal": int(fields[8]) / tick}
 
 
+def host_speed_canary(rounds: int = 3) -> float:
+    """CPU seconds (best of ``rounds``) of a fixed piece of interpreter work like the build's: JSON, dicts, sorting.
+
+    The same code on the same virtual machine ran 10–40 % slower in some hours than in others (other
+    guests on the host); timed beside a step, this says which kind of hour the step's figures are from.
+    """
+    text = "政府信息公开工作年度报告，本年新收政府信息公开申请数量 " * 20
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        for i in range(8000):
+            row = {f"column_{j}": text[j : j + 12 + i % 7] for j in range(30)}
+            json.loads(json.dumps(row, ensure_ascii=False))
+            sorted(row.values())
+        best = min(best, time.process_time() - started)
+    return round(best, 3)
+
+
 def _sample_reports(db_path: Path, started: float, samples: list, stop: threading.Event) -> None:
     import sqlite3
 
@@ -522,6 +540,11 @@ def table(size: int, results: dict, cores: int) -> str:
         # Below the number of cores either when the build waits on itself or when others use the machine.
         busy = build["cpu_seconds"] / build["seconds"]
         rows.append(("  cores kept busy (CPU / wall)", f"{busy:.2f} of {cores}", ""))
+    if build.get("canary_seconds"):
+        before, after = build["canary_seconds"]
+        rows.append(
+            ("  host-speed canary before / after", f"{before:.3f} / {after:.3f} s CPU (lower is a faster hour)", "")
+        )
     if build.get("machine"):
         rows.append(
             (
@@ -645,6 +668,7 @@ def main() -> None:
                 )
         if "build" not in args.skip:
             (data / "corpus.db").unlink(missing_ok=True)
+            canary_before = host_speed_canary()
             build = run_step(
                 "build",
                 [*XXGKNB, "build", "--data", str(data), "--jobs", str(cores), "-q"],
@@ -658,6 +682,7 @@ def main() -> None:
             build["statuses"] = dict(conn.execute("select status, count(*) from reports group by status").fetchall())
             build["rejected"] = conn.execute("select count(*) from rejected_documents").fetchone()[0]
             conn.close()
+            build["canary_seconds"] = [canary_before, host_speed_canary()]
             results["build"] = build
             results["build-floor"] = run_step("build floor", self_step("build-floor", "--work", str(work)), work)
         if "publish" not in args.skip:
