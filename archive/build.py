@@ -25,9 +25,10 @@ import resource
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import sqlite_utils
@@ -60,10 +61,12 @@ QUEUED_PER_WORKER = 8
 #: Results collected ahead of the writer.  A checkpoint's fsync stops the writer for a few hundred
 #: milliseconds, in which two workers finish some 150 documents.
 RESULTS_AHEAD = 512
-#: Records whose bytes are asked of the disk before they are handed to a worker: some 0.3 s of
-#: parsing, longer than a read waits behind the database's writeback (a worker's queue alone is ~30 ms).
+#: Records whose bytes are asked of the disk before they are handed to a worker: ~0.35 s of the build,
+#: longer than a read waits behind the database's writeback (a worker's queue alone is ~25 ms).
 PREFETCH_AHEAD = 128
 _HTML = ("text/html", "application/xhtml")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -137,16 +140,12 @@ def build(
     region_of_warc = functools.cache(lambda warc_file: portal_region(data_dir / warc_file))
     path_of_warc = functools.cache(lambda warc_file: str(data_dir / warc_file))
 
+    def prefetch(version: _Version) -> None:
+        prefetch_record(path_of_warc(version.warc_file), version.offset, version.length)
+
     def jobs(versions: deque[_Version]) -> Iterator[_RecordJob]:
         pending = _pending_versions(corpus_path(data_dir), parser_version)
-        coming: deque[_Version] = deque()  # asked of the disk, not yet handed to a worker
-        while True:
-            while len(coming) < PREFETCH_AHEAD and (ahead := next(pending, None)) is not None:
-                prefetch_record(path_of_warc(ahead.warc_file), ahead.offset, ahead.length)
-                coming.append(ahead)
-            if not coming:
-                return
-            version = coming.popleft()
+        for version in announced_ahead(pending, PREFETCH_AHEAD, prefetch):
             summary.candidates += 1
             versions.append(version)
             yield _RecordJob(
@@ -197,6 +196,19 @@ def build(
     summary.parent_cpu_seconds = cpu_after[0] - cpu_before[0]
     summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]
     return summary
+
+
+def announced_ahead(items: Iterable[T], count: int, announce: Callable[[T], object]) -> Iterator[T]:
+    """Yield ``items`` in order, each after ``announce(item)`` was called ``count`` items earlier
+    (when it entered a window of the next ``count`` items), so that its preparation overlaps the
+    work on the items before it."""
+    coming: deque[T] = deque()
+    for item in items:
+        announce(item)
+        coming.append(item)
+        if len(coming) > count:
+            yield coming.popleft()
+    yield from coming
 
 
 def _read_in_workers(files: list[FileToIndex], **pool_options) -> Iterator[IndexEntries | None]:

@@ -120,7 +120,7 @@ def machine_times() -> dict[str, float] | None:
     hypervisor (``/proc/stat``), or ``None`` where there is no such file.
 
     On a virtual machine the host may run other guests on our cores: that time (*steal*) is neither
-    the build's CPU nor idle, and it is what makes the same build take 10 % longer one hour than the next.
+    the build's CPU nor idle, and it comes with the hours in which the same build takes 10–40 % longer.
     """
     try:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
