@@ -135,7 +135,8 @@ def host_speed_canary(rounds: int = 3) -> float:
     """CPU seconds (best of ``rounds``) of a fixed piece of interpreter work like the build's: JSON, dicts, sorting.
 
     The same code on the same virtual machine ran 10–40 % slower in some hours than in others (other
-    guests on the host); timed beside a step, this says which kind of hour the step's figures are from.
+    guests on the host).  Timed beside a step it marks the very slow hours (0.2 s became 0.4 s); a 10 %
+    drift of the build's CPU can leave it unchanged.
     """
     text = "政府信息公开工作年度报告，本年新收政府信息公开申请数量 " * 20
     best = float("inf")
